@@ -1,0 +1,94 @@
+"""The one place archiver finds and launches Chromium (as shot-scraper does)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from .config import Settings
+from .errors import BrowserNotFound
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Playwright
+
+SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
+INSTALL_HINT = (
+    "install one: `apt-get install chromium` (Debian/Ubuntu), or `playwright install chromium` "
+    "where downloads are allowed, or point ARCHIVER_BROWSER / --browser at a Chromium binary"
+)
+
+# Without these Chromium phones home at start-up (updates, sync, safe browsing); on a
+# closed network those connections fail noisily, and an archiver should not make them.
+LAUNCH_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-quic",
+    "--hide-scrollbars",
+    "--mute-audio",
+]
+
+
+@dataclass(frozen=True)
+class BrowserChoice:
+    path: str | None
+    """None means Playwright's own build, which it locates itself."""
+    source: str
+
+
+def find_browser(settings: Settings, playwright: Playwright | None = None) -> BrowserChoice:
+    """Playwright's own Chromium if installed, else a system Chromium, else BrowserNotFound."""
+    if settings.browser_path:
+        if os.path.isfile(settings.browser_path) and os.access(settings.browser_path, os.X_OK):
+            return BrowserChoice(settings.browser_path, "configured")
+        raise BrowserNotFound(f"the configured browser {settings.browser_path} is not an executable file")
+    if playwright is not None:
+        try:
+            own = playwright.chromium.executable_path
+        except Exception:  # Playwright raises its own Error when no build is registered
+            own = ""
+        if own and os.path.exists(own):
+            return BrowserChoice(None, "playwright")
+    for name in SYSTEM_BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return BrowserChoice(found, "system")
+    raise BrowserNotFound(f"no Chromium found; {INSTALL_HINT}")
+
+
+def proxy_option(settings: Settings) -> dict[str, str] | None:
+    if not settings.proxy:
+        return None
+    parts = urlsplit(settings.proxy)
+    server = f"{parts.scheme or 'http'}://{parts.hostname}"
+    if parts.port:
+        server += f":{parts.port}"
+    option = {"server": server}
+    if parts.username:
+        option["username"] = unquote(parts.username)
+        option["password"] = unquote(parts.password or "")
+    if settings.no_proxy:
+        option["bypass"] = settings.no_proxy
+    return option
+
+
+async def launch(playwright: Playwright, settings: Settings) -> Browser:
+    from playwright.async_api import Error as PlaywrightError
+
+    choice = find_browser(settings, playwright)
+    options: dict[str, Any] = {"headless": True, "args": LAUNCH_ARGS}
+    if choice.path:
+        options["executable_path"] = choice.path
+    proxy = proxy_option(settings)
+    if proxy:
+        options["proxy"] = proxy
+    try:
+        return await playwright.chromium.launch(**options)
+    except PlaywrightError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise BrowserNotFound(f"cannot launch Chromium ({choice.source} {choice.path or ''}): {first}; {INSTALL_HINT}") from e

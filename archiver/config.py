@@ -1,0 +1,99 @@
+"""Settings: everything a user can set, in one frozen object.
+
+Defaults come from the environment a user already has (``ARCHIVER_DATA``,
+``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``, ``SSL_CERT_FILE``); the CLI overrides them.
+These are also the only seams the tests use: a proxy, a CA bundle and endpoints.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from . import __version__
+
+DEFAULT_DATA_DIR = Path("captures")
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on response sizes, so one hostile server cannot fill the disk or memory."""
+
+    html: int = 15 * MB
+    json: int = 5 * MB
+    image: int = 50 * MB
+    video: int = 512 * MB
+    other: int = 5 * MB
+    """Redirect pages, short-link interstitials and anything unclassified."""
+    image_pixels: int = 90_000_000
+    """Pillow's decompression-bomb guard: more pixels than this is refused."""
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Platform endpoints. Only a replica or a mirror would change these."""
+
+    syndication: str = "https://cdn.syndication.twimg.com/tweet-result"
+    oembed: str = "https://publish.twitter.com/oembed"
+    embed: str = "https://platform.twitter.com/embed/Tweet.html"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = DEFAULT_DATA_DIR
+    proxy: str | None = None
+    """Proxy for every request, Chromium's included. None: from the environment."""
+    no_proxy: str | None = None
+    ca_bundle: str | None = None
+    """PEM file of CAs to trust (httpx). Chromium trusts the NSS database instead."""
+    allow_private: bool = False
+    """Allow loopback, private and link-local targets. For replicas and tests only."""
+    timeout: float = 20.0
+    """Seconds for any one network operation (connect, read, write)."""
+    request_deadline: float = 120.0
+    """Seconds for a whole response, body included: a slow drip cannot hang a run."""
+    retries: int = 3
+    """Retries after a 429, a 5xx or a network error, with backoff."""
+    backoff: float = 0.5
+    max_retry_after: float = 30.0
+    """A Retry-After longer than this is not waited for: the item ends unknown."""
+    per_host: int = 6
+    """Concurrent requests to one host."""
+    concurrency: int = 6
+    """Posts and articles worked on at once; also the number of browser pages."""
+    render_timeout: float = 30.0
+    browser_path: str | None = None
+    """Chromium to drive. None: Playwright's own if installed, else the system's."""
+    max_hops: int = 10
+    limits: Limits = field(default_factory=Limits)
+    endpoints: Endpoints = field(default_factory=Endpoints)
+    user_agent: str = f"archiver/{__version__} (+https://github.com/archiver/archiver; embed archiver)"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = dict(os.environ if env is None else env)
+        settings = cls(
+            data_dir=Path(env.get("ARCHIVER_DATA") or DEFAULT_DATA_DIR),
+            proxy=_env_proxy(env),
+            no_proxy=env.get("NO_PROXY") or env.get("no_proxy") or None,
+            ca_bundle=env.get("SSL_CERT_FILE") or None,
+            browser_path=env.get("ARCHIVER_BROWSER") or None,
+        )
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(settings, **given)  # type: ignore[arg-type]
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "archive.db"
+
+
+def _env_proxy(env: dict[str, str]) -> str | None:
+    # Every target is https, so HTTPS_PROXY wins; HTTP_PROXY and ALL_PROXY are what
+    # people set when one proxy serves all.
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
+        if env.get(name):
+            return env[name]
+    return None

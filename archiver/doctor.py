@@ -1,0 +1,117 @@
+"""`archiver doctor`: can archiver run here, and if not, what to fix."""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+import sys
+from dataclasses import asdict, dataclass, field
+
+from . import __version__
+from .config import Settings
+from .errors import ArchiverError
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+
+@dataclass
+class Report:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"ok": self.ok, "checks": [asdict(c) for c in self.checks]}
+
+
+def diagnose(settings: Settings) -> Report:
+    report = Report()
+    report.checks.append(
+        Check("archiver", True, f"{__version__} on Python {sys.version.split()[0]}, {platform.platform()}")
+    )
+    report.checks.append(_packages())
+    report.checks.append(asyncio.run(_browser(settings)))
+    report.checks.append(_database(settings))
+    if settings.proxy:
+        report.checks.append(Check("proxy", True, settings.proxy.split("@")[-1]))
+    return report
+
+
+def _packages() -> Check:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found, missing = [], []
+    for name in ("httpx", "playwright", "sqlite-utils", "click", "Pillow", "selectolax"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            missing.append(name)
+    if missing:
+        return Check("packages", False, "missing: " + ", ".join(missing), "pip install archiver (or -e .)")
+    return Check("packages", True, ", ".join(found))
+
+
+async def _browser(settings: Settings) -> Check:
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        return Check("browser", False, "playwright is not installed", "pip install playwright")
+    from .browser import INSTALL_HINT, find_browser, launch
+
+    try:
+        async with async_playwright() as p:
+            choice = find_browser(settings, p)
+            browser = await launch(p, settings)
+            try:
+                version = browser.version
+            finally:
+                await browser.close()
+    except ArchiverError as e:
+        return Check("browser", False, str(e), INSTALL_HINT)
+    return Check("browser", True, f"Chromium {version} ({choice.source}: {choice.path or 'bundled with Playwright'})")
+
+
+def _database(settings: Settings) -> Check:
+    import sqlite3
+
+    from .db import connect, current_version, schema_version
+
+    path = settings.db_path
+    sqlite_version = f"SQLite {sqlite3.sqlite_version}"
+    if not path.exists():
+        parent = path.parent if path.parent.exists() else None
+        detail = f"{path} does not exist yet; the first archive run creates it ({sqlite_version})"
+        if parent is not None and not _writable(parent):
+            return Check("database", False, f"{parent} is not writable", "choose another --data directory")
+        return Check("database", True, detail)
+    try:
+        conn = connect(path, readonly=True)
+        try:
+            version = schema_version(conn)
+            posts = conn.execute("SELECT count(*) FROM posts").fetchone()[0] if version else 0
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        finally:
+            conn.close()
+    except (ArchiverError, sqlite3.Error) as e:
+        return Check("database", False, f"{path}: {e}", "check the path and its permissions")
+    target = current_version()
+    if version is None:
+        return Check("database", False, f"{path} is not an archiver database", "choose another --data directory")
+    if version > target:
+        return Check("database", False, f"schema {version} is newer than this archiver ({target})", "upgrade archiver")
+    note = "" if version == target else f", will be upgraded to {target} on the next run"
+    return Check("database", True, f"{path}: schema {version}{note}, {posts} posts, journal {mode}, {sqlite_version}")
+
+
+def _writable(path: object) -> bool:
+    import os
+
+    return os.access(str(path), os.W_OK)

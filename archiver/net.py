@@ -1,0 +1,297 @@
+"""archiver's one HTTP client: safe, bounded, patient with transient faults, recorded.
+
+Every response received (each redirect hop and each retry too) is handed to the
+``on_exchange`` callback with its body, so the archive holds the evidence of
+every exchange, not just the final answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import re
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from html import unescape
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from .blobs import Blob, BlobStore
+from .config import Settings
+from .errors import BlockedURL, FetchError, NetworkError, TooLarge, TooManyHops
+from .safety import GuardedBackend, check_url
+
+Kind = Literal["html", "json", "image", "video", "other"]
+REDIRECT_CODES = (301, 302, 303, 307, 308)
+RETRY_CODES = (429, 500, 502, 503, 504)
+BROWSER_UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+)
+
+
+@dataclass
+class Exchange:
+    url: str
+    method: str
+    status: int | None
+    headers: list[tuple[str, str]]
+    started_at: str
+    blob: Blob | None
+
+
+@dataclass
+class Response:
+    url: str
+    """The URL that gave this answer (after redirects, if followed)."""
+    status: int
+    headers: httpx.Headers
+    body: bytes | None
+    """None when the body went straight to ``blob`` (video)."""
+    blob: Blob | None
+    hops: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self) -> object:
+        import json
+
+        return json.loads(self.body or b"")
+
+
+OnExchange = Callable[[Exchange], Awaitable[None] | None]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Fetcher:
+    """Use as ``async with Fetcher(settings, blobs, on_exchange) as f: await f.get(...)``."""
+
+    def __init__(self, settings: Settings, blobs: BlobStore, on_exchange: OnExchange | None = None) -> None:
+        self.settings = settings
+        self.blobs = blobs
+        self.on_exchange = on_exchange
+        self._host_limits: dict[str, asyncio.Semaphore] = {}
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        self._client = self._make_client()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    def _make_client(self) -> httpx.AsyncClient:
+        s = self.settings
+        verify: ssl.SSLContext | bool = True
+        if s.ca_bundle:
+            verify = ssl.create_default_context(cafile=s.ca_bundle)
+        timeout = httpx.Timeout(s.timeout)
+        limits = httpx.Limits(max_connections=max(s.per_host * 4, 16), max_keepalive_connections=16)
+        direct = httpx.AsyncHTTPTransport(verify=verify, limits=limits, retries=0)
+        if not s.allow_private:
+            # httpx has no public hook for name resolution; the pool's network backend
+            # is where httpcore connects, so the guard goes there.
+            direct._pool._network_backend = GuardedBackend()  # type: ignore[attr-defined]
+        mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
+        if s.proxy:
+            proxied = httpx.AsyncHTTPTransport(verify=verify, limits=limits, proxy=s.proxy, retries=0)
+            mounts["all://"] = proxied
+            for host in _no_proxy_hosts(s.no_proxy):
+                mounts[f"all://{host}"] = direct
+        else:
+            mounts["all://"] = direct
+        return httpx.AsyncClient(
+            mounts=mounts,
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,
+            headers={"User-Agent": s.user_agent},
+        )
+
+    def _limit(self, host: str) -> asyncio.Semaphore:
+        if host not in self._host_limits:
+            self._host_limits[host] = asyncio.Semaphore(self.settings.per_host)
+        return self._host_limits[host]
+
+    async def get(
+        self,
+        url: str,
+        kind: Kind,
+        *,
+        follow: bool = True,
+        browser_ua: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """GET ``url``, following redirects hop by hop (each checked), retrying transient faults.
+
+        Returns the final response whatever its status: callers decide what a 404 means.
+        Raises FetchError subclasses for refusals, loops, size caps and network failure.
+        """
+        hops: list[dict[str, object]] = []
+        seen: set[str] = set()
+        current = url
+        while True:
+            check_url(current, allow_private=self.settings.allow_private)
+            if current in seen:
+                raise TooManyHops(f"redirect loop back to {current}", url)
+            seen.add(current)
+            response = await self._get_with_retries(current, kind, browser_ua=browser_ua, headers=headers)
+            hops.append({"url": current, "status": response.status})
+            location = response.headers.get("location")
+            if not (follow and response.status in REDIRECT_CODES and location):
+                response.hops = hops
+                return response
+            if len(hops) > self.settings.max_hops:
+                raise TooManyHops(f"more than {self.settings.max_hops} redirects", url)
+            current = urljoin(current, location)
+
+    async def _get_with_retries(
+        self, url: str, kind: Kind, *, browser_ua: bool, headers: dict[str, str] | None
+    ) -> Response:
+        s = self.settings
+        attempt = 0
+        while True:
+            try:
+                response = await self._get_once(url, kind, browser_ua=browser_ua, headers=headers)
+            except NetworkError:
+                if attempt >= s.retries:
+                    raise
+                await asyncio.sleep(self._backoff(attempt))
+            else:
+                if response.status not in RETRY_CODES or attempt >= s.retries:
+                    return response
+                wait = _retry_after(response.headers.get("retry-after"))
+                if wait is not None and wait > s.max_retry_after:
+                    return response
+                await asyncio.sleep(max(wait or 0.0, self._backoff(attempt)))
+            attempt += 1
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.settings.backoff * (2**attempt)
+        return base * (0.75 + random.random() / 2)
+
+    async def _get_once(
+        self, url: str, kind: Kind, *, browser_ua: bool, headers: dict[str, str] | None
+    ) -> Response:
+        assert self._client is not None, "use Fetcher as an async context manager"
+        cap = getattr(self.settings.limits, kind)
+        request_headers = dict(headers or {})
+        if browser_ua:
+            request_headers["User-Agent"] = BROWSER_UA
+        host = urlsplit(url).hostname or ""
+        started = _now()
+        async with self._limit(host):
+            try:
+                async with asyncio.timeout(self.settings.request_deadline):
+                    async with self._client.stream("GET", url, headers=request_headers) as r:
+                        body, blob = await self._read_body(r, url, kind, cap)
+            except TimeoutError:
+                raise NetworkError(f"no complete answer within {self.settings.request_deadline:.0f} s", url) from None
+            except httpx.TimeoutException as e:
+                raise NetworkError(f"timed out ({type(e).__name__})", url) from None
+            except httpx.TransportError as e:
+                raise NetworkError(f"{type(e).__name__}: {e or 'connection failed'}", url) from None
+            except httpx.InvalidURL as e:
+                raise BlockedURL(f"invalid URL: {e}", url) from None
+        response = Response(url=url, status=r.status_code, headers=r.headers, body=body, blob=blob)
+        await self._record(Exchange(url, "GET", r.status_code, list(r.headers.multi_items()), started, blob))
+        return response
+
+    async def _read_body(
+        self, r: httpx.Response, url: str, kind: Kind, cap: int
+    ) -> tuple[bytes | None, Blob | None]:
+        declared = r.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise TooLarge(f"response of {int(declared)} bytes exceeds the {kind} cap of {cap}", url)
+        mime = r.headers.get("content-type")
+        if kind == "video" and r.status_code == 200:
+            # Videos go straight to disk: holding a 500 MB file in memory is not an option.
+            writer = self.blobs.writer()
+            try:
+                async for chunk in r.aiter_raw():
+                    writer.write(chunk)
+                    if writer.size > cap:
+                        raise TooLarge(f"response exceeds the {kind} cap of {cap} bytes", url)
+                blob = await asyncio.to_thread(writer.commit, mime)
+            except BaseException:
+                writer.abort()
+                raise
+            return None, blob
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in r.aiter_raw():
+            size += len(chunk)
+            if size > cap:
+                raise TooLarge(f"response exceeds the {kind} cap of {cap} bytes", url)
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        blob = await asyncio.to_thread(self.blobs.put, body, mime) if body else None
+        return body, blob
+
+    async def _record(self, exchange: Exchange) -> None:
+        if self.on_exchange is None:
+            return
+        result = self.on_exchange(exchange)
+        if asyncio.iscoroutine(result):
+            await result
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _no_proxy_hosts(no_proxy: str | None) -> list[str]:
+    hosts = []
+    for item in (no_proxy or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if item == "*":
+            hosts.append("")
+        elif item.startswith("."):
+            # ".example.com" means the domain and everything under it; httpx spells that "*example.com".
+            hosts.append(f"*{item[1:]}")
+        elif "." in item and not item[0].isdigit() and "*" not in item:
+            hosts.append(f"*{item}")
+        else:
+            hosts.append(item)
+    return hosts
+
+
+_META_REFRESH = re.compile(
+    r"""<meta[^>]+http-equiv=["']?refresh["']?[^>]*content=["']?\s*\d*\s*;\s*url=([^"'>]+)""", re.I
+)
+_LOCATION_REPLACE = re.compile(r"""location\.replace\(\s*["']([^"']+)["']\s*\)""", re.I)
+
+
+def html_redirect_target(body: bytes) -> str | None:
+    """Where a 200 page that redirects by markup or script (t.co for browsers) points."""
+    text = body[:65536].decode("utf-8", "replace")
+    for pattern in (_META_REFRESH, _LOCATION_REPLACE):
+        match = pattern.search(text)
+        if match:
+            return unescape(match.group(1).strip()).replace("\\/", "/")
+    return None
+
+
+__all__ = ["BROWSER_UA", "Exchange", "FetchError", "Fetcher", "Response", "html_redirect_target"]

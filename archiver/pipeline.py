@@ -1,0 +1,450 @@
+"""The archive run: find → resolve → fetch → render → store, for articles and posts.
+
+One asyncio pipeline with one HTTP client and one browser. Concurrency is bounded
+three ways: articles in flight, browser pages, and requests per host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .blobs import Blob
+from .config import Settings
+from .errors import ArchiverError, ContentError, HTTPStatusError, ItemError
+from .media import copy_media
+from .net import Exchange, Fetcher, Response
+from .platforms import find_embeds
+from .platforms.base import FoundEmbed
+from .platforms.twitter import api
+from .platforms.twitter.patterns import canonical_url, is_pic_link, is_short_link, post_id_from_url
+from .render import ArticleShot, Renderer, Shot
+from .resolve import resolve
+from .store import CaptureFile, Store
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+TEXT_TYPES = ("text/plain",)
+PLATFORM = "twitter"
+
+Progress = Callable[[str, str], None]
+"""progress(item, what happened): for a line per item on a terminal."""
+
+
+@dataclass
+class Summary:
+    articles: int = 0
+    posts_found: int = 0
+    posts_captured: int = 0
+    posts_reused: int = 0
+    media_copied: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    run_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "articles": self.articles,
+            "posts_found": self.posts_found,
+            "posts_captured": self.posts_captured,
+            "posts_reused": self.posts_reused,
+            "media_copied": self.media_copied,
+            "statuses": dict(self.statuses),
+            "errors": self.errors,
+        }
+
+    def line(self) -> str:
+        statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items()))
+        return (
+            f"{self.articles} articles, {self.posts_found} posts found ({statuses or 'none'}), "
+            f"{self.posts_captured} captured, {self.posts_reused} already archived, "
+            f"{self.media_copied} media files copied, {len(self.errors)} errors"
+        )
+
+
+def archive(
+    targets: list[str],
+    settings: Settings,
+    *,
+    recapture: bool = False,
+    progress: Progress | None = None,
+    command: str = "archive",
+) -> Summary:
+    """Archive each target: an article URL, a post URL, or a short/media link to a post."""
+    return asyncio.run(archive_async(targets, settings, recapture=recapture, progress=progress, command=command))
+
+
+async def archive_async(
+    targets: list[str],
+    settings: Settings,
+    *,
+    recapture: bool = False,
+    progress: Progress | None = None,
+    command: str = "archive",
+) -> Summary:
+    store = Store(settings)
+    try:
+        run = _Run(settings, store, recapture=recapture, progress=progress)
+        return await run.execute(targets, command)
+    finally:
+        store.close()
+
+
+class _Run:
+    def __init__(self, settings: Settings, store: Store, *, recapture: bool, progress: Progress | None) -> None:
+        self.settings = settings
+        self.store = store
+        self.recapture = recapture
+        self.progress = progress or (lambda item, what: None)
+        self.summary = Summary()
+        self.run_id = 0
+        self.fetcher: Fetcher | None = None
+        self._renderer: Renderer | None = None
+        self._renderer_lock = asyncio.Lock()
+        self._renderer_cm: Renderer | None = None
+        self._articles = asyncio.Semaphore(settings.concurrency)
+        self._pages = asyncio.Semaphore(settings.concurrency)
+        self._posts: dict[str, asyncio.Task[int | None]] = {}
+        self._card_offers: dict[str, list[asyncio.Task[ArticleShot | None]]] = {}
+
+    # plumbing ------------------------------------------------------------------------
+    async def execute(self, targets: list[str], command: str) -> Summary:
+        self.run_id = self.summary.run_id = self.store.start_run(command)
+        try:
+            async with Fetcher(self.settings, self.store.blobs, self._on_http_exchange) as fetcher:
+                self.fetcher = fetcher
+                try:
+                    await asyncio.gather(*(self._target(t) for t in dict.fromkeys(targets)))
+                finally:
+                    if self._renderer is not None:
+                        await self._renderer.__aexit__(None, None, None)
+        finally:
+            self.store.finish_run(self.run_id)
+        return self.summary
+
+    def _fail(self, error: ArchiverError | str) -> None:
+        message = str(error)
+        self.summary.errors.append(message)
+        self.progress(message.split(":")[0], "error: " + message)
+
+    def _on_http_exchange(self, exchange: Exchange) -> None:
+        self.store.record_exchange(self.run_id, "http", exchange)
+
+    def _on_browser_exchange(self, exchange: Exchange) -> None:
+        self.store.record_exchange(self.run_id, "browser", exchange)
+
+    async def renderer(self) -> Renderer:
+        """The run's one browser, launched when first needed."""
+        async with self._renderer_lock:
+            if self._renderer is None:
+                renderer = Renderer(self.settings, self.store.blobs, self._on_browser_exchange)
+                await renderer.__aenter__()
+                self._renderer = renderer
+                self.store.set_browser(self.run_id, renderer.browser_version, renderer.user_agent)
+            return self._renderer
+
+    # targets ---------------------------------------------------------------------------
+    async def _target(self, target: str) -> None:
+        target = target.strip()
+        try:
+            native_id = post_id_from_url(target)
+            if native_id is None and (is_short_link(target) or is_pic_link(target)):
+                native_id = await self._resolve_to_post(target)
+                if native_id is None:
+                    raise ContentError("link does not lead to a post", target)
+            if native_id is not None:
+                self.summary.posts_found += 1
+                await self.post(native_id)
+            else:
+                async with self._articles:
+                    await self._article(target)
+        except ItemError as e:
+            self._fail(e)
+        except ArchiverError:
+            raise
+        except Exception as e:  # noqa: BLE001 - one broken item must not end the run
+            self._fail(f"{target}: unexpected {type(e).__name__}: {e}")
+
+    async def _article(self, url: str) -> None:
+        assert self.fetcher is not None
+        response = await self.fetcher.get(url, "html")
+        if response.status != 200:
+            raise HTTPStatusError(f"article answered HTTP {response.status}", url, response.status)
+        content_type = response.content_type
+        if content_type not in HTML_TYPES + TEXT_TYPES:
+            raise ContentError(f"not an article: content type {content_type or 'missing'}", url)
+        if response.blob is None or response.body is None:
+            raise ContentError("article is empty", url)
+        text = decode_body(response)
+        is_html = content_type in HTML_TYPES
+        article_id = self.store.save_article(
+            self.run_id,
+            url,
+            final_url=response.url,
+            title=title_of(text, is_html),
+            http_status=response.status,
+            content_type=content_type,
+            captures=[CaptureFile("html", response.blob, content_type, source_url=response.url)],
+        )
+        self.summary.articles += 1
+        embeds = find_embeds(text, content_type, response.url)
+        page_task = asyncio.create_task(self._render_article(article_id, response.url))
+        try:
+            found = await asyncio.gather(*(self._embed_post(e) for e in embeds))
+            evidence = [link for e in embeds for link in e.inner_links]
+            evidence_task = asyncio.gather(*(self._resolve_quietly(link) for link in dict.fromkeys(evidence)))
+            by_post: dict[str, list[FoundEmbed]] = {}
+            for embed, native_id in zip(embeds, found):
+                if native_id is not None:
+                    by_post.setdefault(native_id, []).append(embed)
+            self.summary.posts_found += len(by_post)
+            for native_id in by_post:
+                self._card_offers.setdefault(native_id, []).append(page_task)
+            post_ids = await asyncio.gather(*(self.post(native_id) for native_id in by_post))
+            for (native_id, cited), post_id in zip(by_post.items(), post_ids):
+                if post_id is None:
+                    continue
+                for embed in cited:
+                    self.store.link_article_post(article_id, post_id, embed.link, embed.form, embed.embed_text)
+            await evidence_task
+        finally:
+            await page_task
+        self.progress(url, f"article: {len(by_post)} posts")
+
+    async def _render_article(self, article_id: int, url: str) -> ArticleShot | None:
+        try:
+            renderer = await self.renderer()
+            async with self._pages:
+                shot = await renderer.article_page(url)
+            blob = await asyncio.to_thread(self.store.blobs.put, shot.page.png, "image/png")
+            self.store.add_article_captures(
+                self.run_id,
+                article_id,
+                [CaptureFile("page_screenshot", blob, "image/png", shot.page.width, shot.page.height, url)],
+            )
+            return shot
+        except ItemError as e:
+            self._fail(e)
+            return None
+
+    async def _embed_post(self, embed: FoundEmbed) -> str | None:
+        if embed.native_id:
+            return embed.native_id
+        try:
+            native_id = await self._resolve_to_post(embed.link)
+        except ItemError as e:
+            self._fail(e)
+            return None
+        if native_id is None:
+            self._fail(f"{embed.link}: link does not lead to a post")
+        return native_id
+
+    async def _resolve_to_post(self, link: str) -> str | None:
+        """The post a short or media link leads to: the first hop that names one."""
+        assert self.fetcher is not None
+        known = self.store.known_link(link)
+        if known is not None:
+            import json
+
+            urls = [hop["url"] for hop in json.loads(known["hops"])] + [known["final_url"]]
+        else:
+            try:
+                resolution = await resolve(self.fetcher, link)
+            except ItemError as e:
+                self.store.save_link(link, None, [], str(e))
+                raise
+            self.store.save_link(link, resolution.final_url, resolution.hops, None)
+            urls = [str(hop["url"]) for hop in resolution.hops] + [resolution.final_url]
+        for candidate in urls:
+            native_id = post_id_from_url(candidate)
+            if native_id:
+                return native_id
+        return None
+
+    async def _resolve_quietly(self, link: str) -> None:
+        # Links inside an embed are kept as evidence; one that fails is recorded with
+        # its error in `links`, and is not a failure of the post.
+        try:
+            await self._resolve_to_post(link)
+        except ItemError:
+            pass
+
+    # posts -----------------------------------------------------------------------------
+    def post(self, native_id: str, depth: int = 0) -> asyncio.Task[int | None]:
+        """The task archiving one post; a post cited many times is archived once per run."""
+        if native_id not in self._posts:
+            self._posts[native_id] = asyncio.create_task(self._post(native_id, depth))
+        return self._posts[native_id]
+
+    async def _post(self, native_id: str, depth: int) -> int | None:
+        assert self.fetcher is not None
+        name = canonical_url(native_id, None)
+        existing = self.store.get_post(PLATFORM, native_id)
+        if existing is not None and existing["capture_complete"] and not self.recapture:
+            self.summary.posts_reused += 1
+            self.summary.statuses[existing["status"]] += 1
+            self.progress(existing["url"], f"already archived ({existing['status']})")
+            return int(existing["id"])
+        fetched = await api.fetch_post(self.fetcher, native_id)
+        data = fetched.data
+        handle = data.author_handle if data else (existing["author_handle"] if existing else None)
+        name = canonical_url(native_id, handle)
+        captures = [
+            CaptureFile("data", a.response.blob, a.response.content_type or None, source_url=a.url, source=a.source)
+            for a in fetched.answers
+            if a.response is not None and a.response.blob is not None
+        ]
+        quoted_post_id = None
+        if data and data.quoted_id and depth < 2:
+            quoted_post_id = await self.post(data.quoted_id, depth + 1)
+        problems: list[str] = []
+        if fetched.status == "live":
+            card, media = await asyncio.gather(
+                self._card(native_id), self._media(data), return_exceptions=True
+            )
+            for outcome in (card, media):
+                if isinstance(outcome, BaseException):
+                    if not isinstance(outcome, ItemError):
+                        raise outcome
+                    problems.append(str(outcome))
+            if isinstance(card, CaptureFile):
+                captures.append(card)
+            if isinstance(media, tuple):
+                media_captures, media_problems = media
+                captures.extend(media_captures)
+                problems.extend(media_problems)
+                self.summary.media_copied += len(media_captures)
+        elif fetched.status == "unknown":
+            problems.append(f"status unknown after retries ({_signals(fetched.signals)})")
+        post_id = self.store.save_post(
+            self.run_id,
+            platform=PLATFORM,
+            native_id=native_id,
+            url=name,
+            status=fetched.status,
+            complete=not problems,
+            author_handle=data.author_handle if data else None,
+            author_name=data.author_name if data else None,
+            text=data.text if data else None,
+            lang=data.lang if data else None,
+            created_at=(data.created_at if data else None) or _snowflake(native_id),
+            quoted_post_id=quoted_post_id,
+            captures=captures,
+        )
+        self.summary.statuses[fetched.status] += 1
+        for problem in problems:
+            self._fail(f"post {name}: {problem}")
+        if not problems:
+            self.summary.posts_captured += 1
+            self.progress(name, fetched.status)
+        return post_id
+
+    async def _card(self, native_id: str) -> CaptureFile:
+        shot: Shot | None = None
+        for offer in self._card_offers.get(native_id, []):
+            page = await offer
+            if page is not None and native_id in page.cards:
+                shot = page.cards[native_id]
+                break
+        if shot is None:
+            renderer = await self.renderer()
+            async with self._pages:
+                shot = await renderer.post_card(self.settings.endpoints.embed, native_id)
+        check_screenshot(shot, native_id)
+        blob: Blob = await asyncio.to_thread(self.store.blobs.put, shot.png, "image/png")
+        return CaptureFile("screenshot", blob, "image/png", shot.width, shot.height, shot.url)
+
+    async def _media(self, data: object) -> tuple[list[CaptureFile], list[str]]:
+        assert self.fetcher is not None
+        items = getattr(data, "media", []) or []
+        results = await asyncio.gather(
+            *(copy_media(self.fetcher, self.settings, item) for item in items), return_exceptions=True
+        )
+        captures: list[CaptureFile] = []
+        problems: list[str] = []
+        for item, result in zip(items, results):
+            if isinstance(result, ItemError):
+                problems.append(f"{item.kind} not copied: {result}")
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                captures.append(
+                    CaptureFile(item.kind, result.blob, result.mime, result.width, result.height, item.url)
+                )
+        return captures, problems
+
+
+def check_screenshot(shot: Shot, native_id: str) -> None:
+    """A card screenshot must show something: a plausible size and more than one colour."""
+    from .media import inspect_image
+
+    info = inspect_image(shot.png, 100_000_000, shot.url)
+    if info.width < 100 or info.height < 50:
+        raise ContentError(f"card screenshot of post {native_id} is only {info.width}x{info.height}", shot.url)
+    if is_blank(shot.png):
+        raise ContentError(f"card screenshot of post {native_id} is blank", shot.url)
+
+
+def is_blank(png: bytes) -> bool:
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        extrema = image.convert("L").getextrema()
+    return bool(extrema[0] == extrema[1])
+
+
+def _signals(signals: dict[str, object]) -> str:
+    return ", ".join(f"{source} {value}" for source, value in signals.items())
+
+
+def _snowflake(native_id: str) -> str | None:
+    from .platforms.twitter.patterns import snowflake_time
+
+    return snowflake_time(native_id)
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def decode_body(response: Response) -> str:
+    """Text of an article in whatever charset it declares (header, then markup), else UTF-8."""
+    body = response.body or b""
+    candidates: list[str] = []
+    header = response.headers.get("content-type", "")
+    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", header, re.I)
+    if match:
+        candidates.append(match.group(1))
+    meta = _META_CHARSET.search(body[:4096])
+    if meta:
+        candidates.append(meta.group(1).decode("ascii", "replace"))
+    if body.startswith(b"\xef\xbb\xbf"):
+        candidates.insert(0, "utf-8-sig")
+    for charset in candidates + ["utf-8"]:
+        try:
+            return body.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    # Undeclared and not UTF-8: windows-1252 is what browsers assume, and never fails.
+    return body.decode("cp1252", "replace")
+
+
+def title_of(text: str, is_html: bool) -> str | None:
+    if is_html:
+        from selectolax.lexbor import LexborHTMLParser
+
+        node = LexborHTMLParser(text).css_first("title")
+        title = node.text(strip=True) if node else ""
+        return " ".join(title.split()) or None
+    for line in text.splitlines():
+        if line.strip():
+            return " ".join(line.split())[:300]
+    return None

@@ -1,0 +1,256 @@
+"""Rendering in headless Chromium: the post's embed card and the article page.
+
+One browser per run, one page per job; every response the browser receives is
+recorded like the HTTP client's, and every request is checked by the same policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from .blobs import BlobStore
+from .config import Settings
+from .errors import BlockedURL, RenderError
+from .net import Exchange, OnExchange
+from .safety import check_url
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route
+
+CARD_VIEWPORT = {"width": 600, "height": 1000}
+PAGE_VIEWPORT = {"width": 1280, "height": 1000}
+
+_IMAGES_LOADED = """(root) => {
+    const scope = root || document;
+    return [...scope.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0);
+}"""
+_EMBEDS_PENDING = """() => document.querySelectorAll(
+    'blockquote.twitter-tweet:not(.twitter-tweet-error), blockquote.twitter-video:not(.twitter-tweet-error)'
+).length"""
+
+
+@dataclass
+class ArticleShot:
+    page: Shot
+    cards: dict[str, Shot]
+    """Cards the page rendered, by post id: the same embed card, already on screen."""
+
+
+@dataclass
+class Shot:
+    png: bytes
+    width: int
+    height: int
+    url: str
+    notes: list[str]
+    """What did not finish rendering, if anything (the shot was still taken)."""
+
+
+class Renderer:
+    """``async with Renderer(settings, blobs, on_exchange) as r: await r.post_card(id)``."""
+
+    def __init__(self, settings: Settings, blobs: BlobStore, on_exchange: OnExchange | None = None) -> None:
+        self.settings = settings
+        self.blobs = blobs
+        self.on_exchange = on_exchange
+        self.browser_version: str | None = None
+        self.user_agent: str | None = None
+        self._playwright_cm: Any = None
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._context: BrowserContext | None = None
+
+    async def __aenter__(self) -> Renderer:
+        from playwright.async_api import async_playwright
+
+        from .browser import launch
+
+        self._playwright_cm = async_playwright()
+        self._playwright = await self._playwright_cm.__aenter__()
+        try:
+            self._browser = await launch(self._playwright, self.settings)
+            self._context = await self._browser.new_context(
+                viewport=PAGE_VIEWPORT, service_workers="block", accept_downloads=False
+            )
+            self._context.set_default_timeout(self.settings.render_timeout * 1000)
+            await self._context.route("**/*", self._guard)
+            self.browser_version = self._browser.version
+            page = await self._context.new_page()
+            try:
+                self.user_agent = await page.evaluate("navigator.userAgent")
+            finally:
+                await page.close()
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self._browser is not None:
+                await self._browser.close()
+        finally:
+            if self._playwright_cm is not None:
+                await self._playwright_cm.__aexit__(None, None, None)
+
+    async def _guard(self, route: Route) -> None:
+        try:
+            check_url(route.request.url, allow_private=self.settings.allow_private)
+        except BlockedURL:
+            await route.abort("blockedbyclient")
+            return
+        await route.continue_()
+
+    async def post_card(self, embed_url: str, native_id: str) -> Shot:
+        """Screenshot the platform's own embed card of a post, once it and its images rendered."""
+        url = f"{embed_url}?{urlencode({'id': native_id, 'dnt': 'true', 'lang': 'en', 'theme': 'light'})}"
+        async with self._page(CARD_VIEWPORT) as page:
+            try:
+                await page.goto(url, wait_until="load")
+                article = await page.wait_for_selector("article", state="visible")
+                assert article is not None
+                await page.wait_for_function(_IMAGES_LOADED, arg=None)
+                await _settled(page)
+                png = await article.screenshot(type="png")
+                box = await article.bounding_box()
+            except Exception as e:
+                raise RenderError(f"embed card did not render: {_first_line(e)}", url) from None
+        width, height = (round(box["width"]), round(box["height"])) if box else (0, 0)
+        return Shot(png=png, width=width, height=height, url=url, notes=[])
+
+    async def article_page(self, url: str) -> ArticleShot:
+        """Full-page screenshot of an article after its embedded posts rendered.
+
+        Embeds that never render (a blocked widgets.js, a post that is gone) are noted,
+        not fatal: the page as it stands is still evidence.
+        """
+        notes: list[str] = []
+        async with self._page(PAGE_VIEWPORT) as page:
+            try:
+                await page.goto(url, wait_until="load")
+            except Exception as e:
+                raise RenderError(f"page did not load in the browser: {_first_line(e)}", url) from None
+            deadline = self.settings.render_timeout * 1000
+            try:
+                await page.wait_for_function(f"() => ({_EMBEDS_PENDING})() === 0", timeout=deadline / 2)
+            except Exception:
+                notes.append(f"{await page.evaluate(_EMBEDS_PENDING)} embeds were not turned into cards")
+            for frame in page.frames:
+                if "/embed/Tweet.html" not in frame.url:
+                    continue
+                try:
+                    await frame.wait_for_selector("article", state="visible", timeout=deadline / 2)
+                    await frame.wait_for_function(_IMAGES_LOADED, arg=None, timeout=deadline / 2)
+                except Exception:
+                    notes.append(f"card {frame.url} did not finish rendering")
+            try:
+                await _settled(page)
+                png = await page.screenshot(full_page=True, type="png")
+                size = await page.evaluate(
+                    "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+                )
+            except Exception as e:
+                raise RenderError(f"page screenshot failed: {_first_line(e)}", url) from None
+            cards = await _card_shots(page)
+        shot = Shot(png=png, width=int(size[0]), height=int(size[1]), url=url, notes=notes)
+        return ArticleShot(page=shot, cards=cards)
+
+    def _page(self, viewport: dict[str, int]) -> _PageSession:
+        assert self._context is not None, "use Renderer as an async context manager"
+        return _PageSession(self, viewport)
+
+    async def _record(self, response: Any) -> None:
+        if self.on_exchange is None:
+            return
+        blob = None
+        try:
+            length = int(response.headers.get("content-length") or 0)
+            if length <= self.settings.limits.image and response.status not in (301, 302, 303, 307, 308):
+                body = await response.body()
+                if body:
+                    blob = await asyncio.to_thread(self.blobs.put, body, response.headers.get("content-type"))
+        except Exception:
+            blob = None  # the body was gone (redirect, closed page): the exchange still counts
+        timing = response.request.timing
+        started = timing.get("startTime") if timing else None
+        when = datetime.fromtimestamp(started / 1000, timezone.utc) if started else datetime.now(timezone.utc)
+        headers = await response.headers_array()
+        result = self.on_exchange(
+            Exchange(
+                url=response.url,
+                method=response.request.method,
+                status=response.status,
+                headers=[(h["name"], h["value"]) for h in headers],
+                started_at=when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                blob=blob,
+            )
+        )
+        if asyncio.iscoroutine(result):
+            await result
+
+
+class _PageSession:
+    """A page whose every response is recorded before it closes."""
+
+    def __init__(self, renderer: Renderer, viewport: dict[str, int]) -> None:
+        self._renderer = renderer
+        self._viewport = viewport
+        self._tasks: list[asyncio.Task[None]] = []
+        self.page: Page | None = None
+
+    async def __aenter__(self) -> Page:
+        context = self._renderer._context
+        assert context is not None
+        self.page = await context.new_page()
+        await self.page.set_viewport_size(self._viewport)  # type: ignore[arg-type]
+        self.page.on("response", lambda r: self._tasks.append(asyncio.ensure_future(self._renderer._record(r))))
+        return self.page
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.page is not None
+        try:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            await self.page.close()
+
+
+async def _card_shots(page: Page) -> dict[str, Shot]:
+    """Element screenshots of every embed card the page rendered completely."""
+    cards: dict[str, Shot] = {}
+    for frame in page.frames:
+        if "/embed/Tweet.html" not in frame.url:
+            continue
+        native_id = parse_qs(urlsplit(frame.url).query).get("id", [""])[0]
+        if not native_id or native_id in cards:
+            continue
+        try:
+            article = frame.locator("article").first
+            if not await frame.evaluate(_IMAGES_LOADED, None):
+                continue
+            png = await article.screenshot(type="png")
+            box = await article.bounding_box()
+        except Exception:
+            continue  # the post's own card render will be tried instead
+        width, height = (round(box["width"]), round(box["height"])) if box else (0, 0)
+        cards[native_id] = Shot(png=png, width=width, height=height, url=frame.url, notes=[])
+    return cards
+
+
+async def _settled(page: Page, checks: int = 20) -> None:
+    """Wait until the layout stops changing: widgets resize their iframes after rendering."""
+    last = None
+    for _ in range(checks):
+        size = await page.evaluate("() => document.documentElement.scrollHeight")
+        if size == last:
+            return
+        last = size
+        await page.wait_for_timeout(150)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,100 @@
+"""What archiver refuses to fetch, by default.
+
+Articles are untrusted input: a link or a redirect could point archiver at the
+machine's own services or a cloud metadata endpoint. Only http(s) to public
+addresses is allowed unless ``Settings.allow_private`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpcore
+
+from .errors import BlockedURL
+
+ALLOWED_SCHEMES = ("http", "https")
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
+
+
+def is_public_ip(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_url(url: str, *, allow_private: bool) -> None:
+    """Refuse a URL by its form: scheme, literal address, local name.
+
+    Names are checked again at connect time when archiver resolves them itself;
+    behind a proxy the proxy resolves them, so this is all that can be checked.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as e:
+        raise BlockedURL(f"not a valid URL ({e})", url) from None
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        raise BlockedURL(f"scheme {parts.scheme or '(none)'}: is not fetched", url)
+    if not host:
+        raise BlockedURL("no host in URL", url)
+    if allow_private:
+        return
+    host = host.rstrip(".").lower()
+    try:
+        ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        if host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or "." not in host:
+            raise BlockedURL(f"local host name {host} is refused", url) from None
+        return
+    if not is_public_ip(host):
+        raise BlockedURL(f"address {host} is not public and is refused", url)
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves names itself and connects only to a public address it checked.
+
+    Checking before the request and connecting later would let a name resolve to a
+    public address for the check and a private one for the connection (DNS rebinding).
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        import anyio
+
+        try:
+            infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as e:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {e}") from e
+        addresses = [str(info[4][0]) for info in infos]
+        blocked = [a for a in addresses if not is_public_ip(a)]
+        if blocked:
+            raise BlockedURL(f"{host} resolves to non-public address {blocked[0]}", host)
+        last: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as e:
+                last = e
+        raise last or httpcore.ConnectError(f"no address for {host}")
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        raise BlockedURL("unix sockets are not used", None)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)

@@ -1,0 +1,271 @@
+"""Writing what a run captured: runs, articles, posts, links, exchanges, captures.
+
+Files are in the blob store before any row names them; a post's rows are written
+in one transaction, so a run killed at any moment leaves either all or none.
+"""
+
+from __future__ import annotations
+
+import json
+import platform as platform_module
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from . import __version__
+from .blobs import Blob, BlobStore
+from .config import Settings
+from .db import open_db, utcnow
+from .net import Exchange
+
+
+@dataclass
+class CaptureFile:
+    kind: str
+    blob: Blob
+    mime: str | None = None
+    width: int | None = None
+    height: int | None = None
+    source_url: str | None = None
+    source: str | None = None
+
+
+class Store:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.blobs = BlobStore(settings.data_dir)
+        self.conn = open_db(settings.db_path)
+        self.blobs.clean_tmp()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front, so a concurrent writer waits on the
+        # busy timeout instead of failing half-way with SQLITE_BUSY.
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # runs ---------------------------------------------------------------------------
+    def start_run(self, command: str) -> int:
+        proxy_host = urlsplit(self.settings.proxy).hostname if self.settings.proxy else None
+        with self.transaction() as c:
+            cursor = c.execute(
+                """INSERT INTO runs (command, started_at, archiver_version, python_version, os, user_agent, proxy_host)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    command,
+                    utcnow(),
+                    __version__,
+                    sys.version.split()[0],
+                    platform_module.platform(),
+                    self.settings.user_agent,
+                    proxy_host,
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def set_browser(self, run_id: int, version: str | None, user_agent: str | None) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE runs SET browser_version = ?, browser_user_agent = ? WHERE id = ?",
+                (version, user_agent, run_id),
+            )
+
+    def finish_run(self, run_id: int) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (utcnow(), run_id))
+
+    # blobs and exchanges --------------------------------------------------------------
+    def _register_blob(self, c: sqlite3.Connection, blob: Blob) -> None:
+        c.execute(
+            "INSERT OR IGNORE INTO blobs (sha256, path, bytes, mime, created_at) VALUES (?, ?, ?, ?, ?)",
+            (blob.sha256, blob.path, blob.bytes, blob.mime, utcnow()),
+        )
+
+    def record_exchange(self, run_id: int, client: str, exchange: Exchange) -> None:
+        with self.transaction() as c:
+            if exchange.blob is not None:
+                self._register_blob(c, exchange.blob)
+            c.execute(
+                """INSERT INTO exchanges (run_id, client, url, method, status, headers, started_at, sha256, bytes)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    run_id,
+                    client,
+                    exchange.url,
+                    exchange.method,
+                    exchange.status,
+                    json.dumps(exchange.headers),
+                    exchange.started_at,
+                    exchange.blob.sha256 if exchange.blob else None,
+                    exchange.blob.bytes if exchange.blob else None,
+                ),
+            )
+
+    def _add_capture(
+        self,
+        c: sqlite3.Connection,
+        run_id: int,
+        capture: CaptureFile,
+        *,
+        post_id: int | None = None,
+        article_id: int | None = None,
+    ) -> None:
+        self._register_blob(c, capture.blob)
+        c.execute(
+            """INSERT INTO captures (run_id, post_id, article_id, kind, captured_at, sha256, path, mime, bytes,
+                                     width, height, source_url, source)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                run_id,
+                post_id,
+                article_id,
+                capture.kind,
+                utcnow(),
+                capture.blob.sha256,
+                capture.blob.path,
+                capture.mime or capture.blob.mime,
+                capture.blob.bytes,
+                capture.width,
+                capture.height,
+                capture.source_url,
+                capture.source,
+            ),
+        )
+
+    # articles -----------------------------------------------------------------------
+    def save_article(
+        self,
+        run_id: int,
+        url: str,
+        *,
+        final_url: str | None,
+        title: str | None,
+        http_status: int | None,
+        content_type: str | None,
+        captures: list[CaptureFile],
+    ) -> int:
+        now = utcnow()
+        with self.transaction() as c:
+            row = c.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
+            if row:
+                article_id = int(row["id"])
+                c.execute(
+                    """UPDATE articles SET final_url = ?, title = coalesce(?, title), http_status = ?,
+                       content_type = ?, last_fetched_at = ? WHERE id = ?""",
+                    (final_url, title, http_status, content_type, now, article_id),
+                )
+            else:
+                cursor = c.execute(
+                    """INSERT INTO articles (url, final_url, title, http_status, content_type,
+                                             first_archived_at, last_fetched_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                    (url, final_url, title, http_status, content_type, now, now),
+                )
+                article_id = int(cursor.lastrowid or 0)
+            for capture in captures:
+                self._add_capture(c, run_id, capture, article_id=article_id)
+        return article_id
+
+    def add_article_captures(self, run_id: int, article_id: int, captures: list[CaptureFile]) -> None:
+        with self.transaction() as c:
+            for capture in captures:
+                self._add_capture(c, run_id, capture, article_id=article_id)
+
+    def link_article_post(
+        self, article_id: int, post_id: int, link: str, form: str, embed_text: str | None
+    ) -> None:
+        with self.transaction() as c:
+            c.execute(
+                """INSERT OR IGNORE INTO article_posts (article_id, post_id, link, form, embed_text, first_seen_at)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                (article_id, post_id, link, form, embed_text, utcnow()),
+            )
+
+    # links ---------------------------------------------------------------------------
+    def known_link(self, url: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.conn.execute(
+            "SELECT * FROM links WHERE url = ? AND final_url IS NOT NULL", (url,)
+        ).fetchone()
+        return row
+
+    def save_link(self, url: str, final_url: str | None, hops: list[dict[str, object]], error: str | None) -> None:
+        with self.transaction() as c:
+            c.execute(
+                """INSERT INTO links (url, final_url, hops, resolved_at, error) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (url) DO UPDATE SET final_url = excluded.final_url, hops = excluded.hops,
+                   resolved_at = excluded.resolved_at, error = excluded.error""",
+                (url, final_url, json.dumps(hops), utcnow(), error),
+            )
+
+    # posts ---------------------------------------------------------------------------
+    def get_post(self, platform: str, native_id: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.conn.execute(
+            "SELECT * FROM posts WHERE platform = ? AND native_id = ?", (platform, native_id)
+        ).fetchone()
+        return row
+
+    def save_post(
+        self,
+        run_id: int,
+        *,
+        platform: str,
+        native_id: str,
+        url: str,
+        status: str,
+        complete: bool,
+        author_handle: str | None = None,
+        author_name: str | None = None,
+        text: str | None = None,
+        lang: str | None = None,
+        created_at: str | None = None,
+        quoted_post_id: int | None = None,
+        captures: list[CaptureFile],
+    ) -> int:
+        """Insert or update a post's current state and add its captures, atomically.
+
+        What a post once showed is never blanked: a deleted post keeps the author and
+        text of its live copy, only its status and check time change.
+        """
+        now = utcnow()
+        with self.transaction() as c:
+            row = c.execute(
+                "SELECT id FROM posts WHERE platform = ? AND native_id = ?", (platform, native_id)
+            ).fetchone()
+            if row:
+                post_id = int(row["id"])
+                c.execute(
+                    """UPDATE posts SET url = ?, status = ?, capture_complete = ?, last_checked_at = ?,
+                       author_handle = coalesce(?, author_handle), author_name = coalesce(?, author_name),
+                       text = coalesce(?, text), lang = coalesce(?, lang), created_at = coalesce(?, created_at),
+                       quoted_post_id = coalesce(?, quoted_post_id)
+                       WHERE id = ?""",
+                    (url, status, int(complete), now, author_handle, author_name, text, lang, created_at,
+                     quoted_post_id, post_id),
+                )
+            else:
+                cursor = c.execute(
+                    """INSERT INTO posts (platform, native_id, url, author_handle, author_name, text, lang,
+                                          created_at, status, quoted_post_id, capture_complete,
+                                          first_archived_at, last_checked_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (platform, native_id, url, author_handle, author_name, text, lang, created_at, status,
+                     quoted_post_id, int(complete), now, now),
+                )
+                post_id = int(cursor.lastrowid or 0)
+            for capture in captures:
+                self._add_capture(c, run_id, capture, post_id=post_id)
+        return post_id
+
+

@@ -1,0 +1,56 @@
+import hashlib
+import os
+import time
+from pathlib import Path
+
+from archiver.blobs import BlobStore
+
+
+def test_put_is_content_addressed_and_deduplicated(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    data = b"\x89PNG fake bytes"
+    blob = store.put(data, "image/png")
+    sha = hashlib.sha256(data).hexdigest()
+    assert blob.sha256 == sha
+    assert blob.path == f"blobs/{sha[:2]}/{sha[2:4]}/{sha}.png"
+    assert (tmp_path / blob.path).read_bytes() == data
+    again = store.put(data, "image/png")
+    assert again == blob
+    assert len(list((tmp_path / "blobs").rglob("*.png"))) == 1
+    assert list(store.tmp_dir.iterdir()) == []
+
+
+def test_existing_blob_is_never_rewritten(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    blob = store.put(b"evidence", "text/plain")
+    path = tmp_path / blob.path
+    before = path.stat()
+    time.sleep(0.01)
+    store.put(b"evidence", "text/plain")
+    after = path.stat()
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+
+
+def test_streamed_writer_and_abort(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    writer = store.writer()
+    for chunk in (b"a" * 1000, b"b" * 1000):
+        writer.write(chunk)
+    blob = writer.commit("video/mp4")
+    assert blob.bytes == 2000 and blob.path.endswith(".mp4")
+    aborted = store.writer()
+    aborted.write(b"partial")
+    aborted.abort()
+    assert list(store.tmp_dir.iterdir()) == []
+
+
+def test_clean_tmp_removes_only_old_leftovers(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    old = store.tmp_dir / ".tmp-old"
+    young = store.tmp_dir / ".tmp-young"
+    old.write_bytes(b"x")
+    young.write_bytes(b"y")
+    an_hour_ago = time.time() - 7200
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    store.clean_tmp()
+    assert not old.exists() and young.exists()
