@@ -142,7 +142,12 @@ class Fetcher:
         seen: set[str] = set()
         current = url
         while True:
-            check_url(current, allow_private=self.settings.allow_private)
+            try:
+                check_url(current, allow_private=self.settings.allow_private)
+            except BlockedURL as e:
+                if current == url:
+                    raise
+                raise BlockedURL(f"redirected to {current}, which is refused: {e.args[0]}", url) from None
             if current in seen:
                 raise TooManyHops(f"redirect loop back to {current}", url)
             seen.add(current)
@@ -204,6 +209,9 @@ class Fetcher:
                 raise NetworkError(f"{type(e).__name__}: {e or 'connection failed'}", url) from None
             except httpx.InvalidURL as e:
                 raise BlockedURL(f"invalid URL: {e}", url) from None
+            except BlockedURL as e:
+                # Raised at connect time by the guard, which knows only the host.
+                raise BlockedURL(e.args[0], url) from None
         response = Response(url=url, status=r.status_code, headers=r.headers, body=body, blob=blob)
         await self._record(Exchange(url, "GET", r.status_code, list(r.headers.multi_items()), started, blob))
         return response

@@ -15,12 +15,19 @@ from dataclasses import dataclass, field
 from .blobs import Blob
 from .config import Settings
 from .errors import ArchiverError, ContentError, HTTPStatusError, ItemError
-from .media import copy_media
+from .media import ImageInfo, copy_media, inspect_image
 from .net import Exchange, Fetcher, Response
 from .platforms import find_embeds
 from .platforms.base import FoundEmbed
 from .platforms.twitter import api
-from .platforms.twitter.patterns import canonical_url, is_pic_link, is_short_link, post_id_from_url
+from .platforms.twitter.patterns import (
+    canonical_url,
+    handle_from_url,
+    is_pic_link,
+    is_short_link,
+    post_id_from_url,
+    snowflake_time,
+)
 from .render import ArticleShot, Renderer, Shot
 from .resolve import resolve
 from .store import CaptureFile, Store
@@ -132,7 +139,7 @@ class _Run:
     def _fail(self, error: ArchiverError | str) -> None:
         message = str(error)
         self.summary.errors.append(message)
-        self.progress(message.split(":")[0], "error: " + message)
+        self.progress(getattr(error, "item", None) or "", "error: " + message)
 
     def _on_http_exchange(self, exchange: Exchange) -> None:
         self.store.record_exchange(self.run_id, "http", exchange)
@@ -161,7 +168,7 @@ class _Run:
                     raise ContentError("link does not lead to a post", target)
             if native_id is not None:
                 self.summary.posts_found += 1
-                await self.post(native_id)
+                await self.post(native_id, handle_from_url(target))
             else:
                 async with self._articles:
                     await self._article(target)
@@ -207,7 +214,9 @@ class _Run:
             self.summary.posts_found += len(by_post)
             for native_id in by_post:
                 self._card_offers.setdefault(native_id, []).append(page_task)
-            post_ids = await asyncio.gather(*(self.post(native_id) for native_id in by_post))
+            post_ids = await asyncio.gather(
+                *(self.post(native_id, _handle_hint(cited)) for native_id, cited in by_post.items())
+            )
             for (native_id, cited), post_id in zip(by_post.items(), post_ids):
                 if post_id is None:
                     continue
@@ -223,11 +232,12 @@ class _Run:
             renderer = await self.renderer()
             async with self._pages:
                 shot = await renderer.article_page(url)
+            info = inspect_image(shot.page.png, 1_000_000_000, url)
             blob = await asyncio.to_thread(self.store.blobs.put, shot.page.png, "image/png")
             self.store.add_article_captures(
                 self.run_id,
                 article_id,
-                [CaptureFile("page_screenshot", blob, "image/png", shot.page.width, shot.page.height, url)],
+                [CaptureFile("page_screenshot", blob, "image/png", info.width, info.height, url)],
             )
             return shot
         except ItemError as e:
@@ -242,7 +252,8 @@ class _Run:
         except ItemError as e:
             self._fail(e)
             return None
-        if native_id is None:
+        if native_id is None and embed.form != "short_link":
+            # A t.co link in an article may lead anywhere; a media link or an embed must lead to a post.
             self._fail(f"{embed.link}: link does not lead to a post")
         return native_id
 
@@ -277,15 +288,17 @@ class _Run:
             pass
 
     # posts -----------------------------------------------------------------------------
-    def post(self, native_id: str, depth: int = 0) -> asyncio.Task[int | None]:
-        """The task archiving one post; a post cited many times is archived once per run."""
+    def post(self, native_id: str, handle: str | None = None, depth: int = 0) -> asyncio.Task[int | None]:
+        """The task archiving one post; a post cited many times is archived once per run.
+
+        ``handle`` is what the citing link says, for the post's URL when the platform no longer does.
+        """
         if native_id not in self._posts:
-            self._posts[native_id] = asyncio.create_task(self._post(native_id, depth))
+            self._posts[native_id] = asyncio.create_task(self._post(native_id, handle, depth))
         return self._posts[native_id]
 
-    async def _post(self, native_id: str, depth: int) -> int | None:
+    async def _post(self, native_id: str, handle_hint: str | None, depth: int) -> int | None:
         assert self.fetcher is not None
-        name = canonical_url(native_id, None)
         existing = self.store.get_post(PLATFORM, native_id)
         if existing is not None and existing["capture_complete"] and not self.recapture:
             self.summary.posts_reused += 1
@@ -294,8 +307,8 @@ class _Run:
             return int(existing["id"])
         fetched = await api.fetch_post(self.fetcher, native_id)
         data = fetched.data
-        handle = data.author_handle if data else (existing["author_handle"] if existing else None)
-        name = canonical_url(native_id, handle)
+        handle = (data.author_handle if data else None) or (existing["author_handle"] if existing else None)
+        name = canonical_url(native_id, handle or handle_hint)
         captures = [
             CaptureFile("data", a.response.blob, a.response.content_type or None, source_url=a.url, source=a.source)
             for a in fetched.answers
@@ -303,7 +316,7 @@ class _Run:
         ]
         quoted_post_id = None
         if data and data.quoted_id and depth < 2:
-            quoted_post_id = await self.post(data.quoted_id, depth + 1)
+            quoted_post_id = await self.post(data.quoted_id, None, depth + 1)
         problems: list[str] = []
         if fetched.status == "live":
             card, media = await asyncio.gather(
@@ -334,7 +347,7 @@ class _Run:
             author_name=data.author_name if data else None,
             text=data.text if data else None,
             lang=data.lang if data else None,
-            created_at=(data.created_at if data else None) or _snowflake(native_id),
+            created_at=(data.created_at if data else None) or snowflake_time(native_id),
             quoted_post_id=quoted_post_id,
             captures=captures,
         )
@@ -357,9 +370,9 @@ class _Run:
             renderer = await self.renderer()
             async with self._pages:
                 shot = await renderer.post_card(self.settings.endpoints.embed, native_id)
-        check_screenshot(shot, native_id)
+        info = check_screenshot(shot, native_id)
         blob: Blob = await asyncio.to_thread(self.store.blobs.put, shot.png, "image/png")
-        return CaptureFile("screenshot", blob, "image/png", shot.width, shot.height, shot.url)
+        return CaptureFile("screenshot", blob, "image/png", info.width, info.height, shot.url)
 
     async def _media(self, data: object) -> tuple[list[CaptureFile], list[str]]:
         assert self.fetcher is not None
@@ -381,15 +394,14 @@ class _Run:
         return captures, problems
 
 
-def check_screenshot(shot: Shot, native_id: str) -> None:
+def check_screenshot(shot: Shot, native_id: str) -> ImageInfo:
     """A card screenshot must show something: a plausible size and more than one colour."""
-    from .media import inspect_image
-
     info = inspect_image(shot.png, 100_000_000, shot.url)
     if info.width < 100 or info.height < 50:
         raise ContentError(f"card screenshot of post {native_id} is only {info.width}x{info.height}", shot.url)
     if is_blank(shot.png):
         raise ContentError(f"card screenshot of post {native_id} is blank", shot.url)
+    return info
 
 
 def is_blank(png: bytes) -> bool:
@@ -406,10 +418,12 @@ def _signals(signals: dict[str, object]) -> str:
     return ", ".join(f"{source} {value}" for source, value in signals.items())
 
 
-def _snowflake(native_id: str) -> str | None:
-    from .platforms.twitter.patterns import snowflake_time
-
-    return snowflake_time(native_id)
+def _handle_hint(embeds: list[FoundEmbed]) -> str | None:
+    for embed in embeds:
+        handle = handle_from_url(embed.link)
+        if handle:
+            return handle
+    return None
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)

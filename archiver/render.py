@@ -228,6 +228,10 @@ async def _card_shots(page: Page) -> dict[str, Shot]:
         if not native_id or native_id in cards:
             continue
         try:
+            # Chromium throttles the rendering of iframes outside the viewport, and an
+            # element there never becomes "stable" for a screenshot: bring it in first.
+            owner = await frame.frame_element()
+            await owner.scroll_into_view_if_needed()
             article = frame.locator("article").first
             if not await frame.evaluate(_IMAGES_LOADED, None):
                 continue
