@@ -41,7 +41,9 @@ CREATE TABLE articles (
     http_status INTEGER,
     content_type TEXT,
     first_archived_at TEXT NOT NULL,
-    last_fetched_at TEXT
+    last_fetched_at TEXT,
+    watched INTEGER NOT NULL DEFAULT 1,  -- 0 after `archiver unwatch`: sweeps skip it
+    next_check_at TEXT          -- when a sweep next re-fetches it
 );
 
 CREATE TABLE posts (
@@ -59,6 +61,8 @@ CREATE TABLE posts (
     capture_complete INTEGER NOT NULL DEFAULT 0,  -- 1 once every capture its status calls for is stored
     first_archived_at TEXT NOT NULL,
     last_checked_at TEXT,
+    next_check_at TEXT,         -- when a sweep next checks it
+    content_fingerprint TEXT,   -- SHA-256 of the text and media last captured, to notice edits
     UNIQUE (platform, native_id)
 );
 
@@ -70,6 +74,8 @@ CREATE TABLE article_posts (
     form TEXT NOT NULL CHECK (form IN ('blockquote', 'iframe', 'amp', 'status_link', 'pic_link', 'short_link')),
     embed_text TEXT,            -- the newsroom's copy of the post, when the embed holds one
     first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT,
+    removed_at TEXT,            -- when the article was first seen without this link; NULL while present
     PRIMARY KEY (article_id, post_id, link)
 );
 
@@ -114,9 +120,36 @@ CREATE TABLE captures (
     source TEXT                 -- for data: 'syndication' or 'oembed'
 );
 
+-- Every check of a post's status, by an archive run or a sweep. posts.status is the latest verdict.
+CREATE TABLE status_checks (
+    id INTEGER PRIMARY KEY,
+    post_id INTEGER NOT NULL REFERENCES posts(id),
+    run_id INTEGER REFERENCES runs(id),
+    checked_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('live', 'deleted', 'unavailable', 'unknown')),
+    signals TEXT NOT NULL       -- JSON: each source's HTTP status (or error) and verdict
+);
+
+-- What sweeps noticed: a post gone or back, edited, its media changed; embeds added or removed.
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id),
+    detected_at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('deleted', 'unavailable', 'restored', 'edited', 'media_changed',
+                                       'embed_added', 'embed_removed', 'embed_returned')),
+    post_id INTEGER REFERENCES posts(id),
+    article_id INTEGER REFERENCES articles(id),
+    detail TEXT                 -- JSON: what it was and what it became
+);
+
 CREATE INDEX captures_post ON captures(post_id, kind);
 CREATE INDEX captures_article ON captures(article_id, kind);
 CREATE INDEX captures_sha256 ON captures(sha256);
 CREATE INDEX exchanges_run ON exchanges(run_id);
 CREATE INDEX article_posts_post ON article_posts(post_id);
 CREATE INDEX posts_status ON posts(status);
+CREATE INDEX status_checks_post ON status_checks(post_id, checked_at);
+CREATE INDEX events_detected ON events(detected_at);
+CREATE INDEX events_post ON events(post_id);
+CREATE INDEX posts_due ON posts(next_check_at);
+CREATE INDEX articles_due ON articles(watched, next_check_at);

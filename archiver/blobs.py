@@ -97,6 +97,12 @@ class BlobStore:
         return f"blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}{extension_for(mime)}"
 
     def put(self, data: bytes, mime: str | None) -> Blob:
+        sha256 = hashlib.sha256(data).hexdigest()
+        relative = self.relative_path(sha256, mime)
+        existing = self.data_dir / relative
+        if existing.exists() and existing.stat().st_size == len(data):
+            # Already stored (a widget script, an avatar, a shared photo): nothing to write.
+            return Blob(sha256=sha256, path=relative, bytes=len(data), mime=mime)
         writer = self.writer()
         try:
             writer.write(data)

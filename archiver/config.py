@@ -68,6 +68,8 @@ class Settings:
     browser_path: str | None = None
     """Chromium to drive. None: Playwright's own if installed, else the system's."""
     max_hops: int = 10
+    schedule: str = "1d:1h,30d:1d,*:7d"
+    """When sweeps check again, by age since first archived: AGE:EVERY steps (archiver.schedule)."""
     limits: Limits = field(default_factory=Limits)
     endpoints: Endpoints = field(default_factory=Endpoints)
     user_agent: str = f"archiver/{__version__} (+https://github.com/archiver/archiver; embed archiver)"

@@ -7,6 +7,8 @@ three ways: articles in flight, browser pages, and requests per host.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -18,7 +20,7 @@ from .errors import ArchiverError, ContentError, HTTPStatusError, ItemError
 from .media import ImageInfo, copy_media, inspect_image
 from .net import Exchange, Fetcher, Response
 from .platforms import find_embeds
-from .platforms.base import FoundEmbed
+from .platforms.base import FoundEmbed, PostData
 from .platforms.twitter import api
 from .platforms.twitter.patterns import (
     canonical_url,
@@ -30,7 +32,7 @@ from .platforms.twitter.patterns import (
 )
 from .render import ArticleShot, Renderer, Shot
 from .resolve import resolve
-from .store import CaptureFile, Store
+from .store import CaptureFile, Citation, Event, Store
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)
@@ -111,6 +113,7 @@ class _Run:
         self.recapture = recapture
         self.progress = progress or (lambda item, what: None)
         self.summary = Summary()
+        self.events: list[Event] = []
         self.run_id = 0
         self.fetcher: Fetcher | None = None
         self._renderer: Renderer | None = None
@@ -191,7 +194,7 @@ class _Run:
             raise ContentError("article is empty", url)
         text = decode_body(response)
         is_html = content_type in HTML_TYPES
-        article_id = self.store.save_article(
+        article_id, new_article = self.store.save_article(
             self.run_id,
             url,
             final_url=response.url,
@@ -217,11 +220,19 @@ class _Run:
             post_ids = await asyncio.gather(
                 *(self.post(native_id, _handle_hint(cited)) for native_id, cited in by_post.items())
             )
-            for (native_id, cited), post_id in zip(by_post.items(), post_ids):
-                if post_id is None:
-                    continue
-                for embed in cited:
-                    self.store.link_article_post(article_id, post_id, embed.link, embed.form, embed.embed_text)
+            citations = [
+                Citation(post_id, embed.link, embed.form, embed.embed_text)
+                for cited, post_id in zip(by_post.values(), post_ids)
+                if post_id is not None
+                for embed in cited
+            ]
+            self.events += self.store.update_citations(
+                self.run_id,
+                article_id,
+                new_article=new_article,
+                found_links={e.link for e in embeds},
+                cited=citations,
+            )
             await evidence_task
         finally:
             await page_task
@@ -262,8 +273,6 @@ class _Run:
         assert self.fetcher is not None
         known = self.store.known_link(link)
         if known is not None:
-            import json
-
             urls = [hop["url"] for hop in json.loads(known["hops"])] + [known["final_url"]]
         else:
             try:
@@ -342,7 +351,9 @@ class _Run:
             native_id=native_id,
             url=name,
             status=fetched.status,
+            signals=fetched.signals,
             complete=not problems,
+            fingerprint=content_fingerprint(data) if data and fetched.status == "live" and not problems else None,
             author_handle=data.author_handle if data else None,
             author_name=data.author_name if data else None,
             text=data.text if data else None,
@@ -374,9 +385,9 @@ class _Run:
         blob: Blob = await asyncio.to_thread(self.store.blobs.put, shot.png, "image/png")
         return CaptureFile("screenshot", blob, "image/png", info.width, info.height, shot.url)
 
-    async def _media(self, data: object) -> tuple[list[CaptureFile], list[str]]:
+    async def _media(self, data: PostData | None) -> tuple[list[CaptureFile], list[str]]:
         assert self.fetcher is not None
-        items = getattr(data, "media", []) or []
+        items = data.media if data else []
         results = await asyncio.gather(
             *(copy_media(self.fetcher, self.settings, item) for item in items), return_exceptions=True
         )
@@ -415,7 +426,17 @@ def is_blank(png: bytes) -> bool:
 
 
 def _signals(signals: dict[str, object]) -> str:
-    return ", ".join(f"{source} {value}" for source, value in signals.items())
+    parts = []
+    for source, signal in signals.items():
+        detail = signal if isinstance(signal, dict) else {}
+        parts.append(f"{source} {detail.get('error') or detail.get('status')}")
+    return ", ".join(parts)
+
+
+def content_fingerprint(data: PostData) -> str:
+    """What a sweep compares to notice an edit or a media swap: the text and the media URLs."""
+    payload = json.dumps({"text": data.text or "", "media": sorted(m.url for m in data.media)}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _handle_hint(embeds: list[FoundEmbed]) -> str | None:

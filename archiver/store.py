@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from . import __version__
@@ -20,6 +21,23 @@ from .blobs import Blob, BlobStore
 from .config import Settings
 from .db import open_db, utcnow
 from .net import Exchange
+from .schedule import Schedule
+
+
+@dataclass
+class Citation:
+    post_id: int
+    link: str
+    form: str
+    embed_text: str | None
+
+
+@dataclass
+class Event:
+    kind: str
+    post_id: int | None
+    article_id: int | None
+    detail: dict[str, object]
 
 
 @dataclass
@@ -39,6 +57,7 @@ class Store:
         self.blobs = BlobStore(settings.data_dir)
         self.conn = open_db(settings.db_path)
         self.blobs.clean_tmp()
+        self.schedule = Schedule.parse(settings.schedule)
 
     def close(self) -> None:
         self.conn.close()
@@ -155,43 +174,93 @@ class Store:
         http_status: int | None,
         content_type: str | None,
         captures: list[CaptureFile],
-    ) -> int:
+    ) -> tuple[int, bool]:
+        """Record a fetch of an article; returns its id and whether it was new."""
         now = utcnow()
         with self.transaction() as c:
-            row = c.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
+            row = c.execute("SELECT id, first_archived_at FROM articles WHERE url = ?", (url,)).fetchone()
             if row:
                 article_id = int(row["id"])
                 c.execute(
                     """UPDATE articles SET final_url = ?, title = coalesce(?, title), http_status = ?,
-                       content_type = ?, last_fetched_at = ? WHERE id = ?""",
-                    (final_url, title, http_status, content_type, now, article_id),
+                       content_type = ?, last_fetched_at = ?, next_check_at = ? WHERE id = ?""",
+                    (final_url, title, http_status, content_type, now, self._next_check(row["first_archived_at"]),
+                     article_id),
                 )
             else:
                 cursor = c.execute(
                     """INSERT INTO articles (url, final_url, title, http_status, content_type,
-                                             first_archived_at, last_fetched_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                    (url, final_url, title, http_status, content_type, now, now),
+                                             first_archived_at, last_fetched_at, next_check_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (url, final_url, title, http_status, content_type, now, now, self._next_check(now)),
                 )
                 article_id = int(cursor.lastrowid or 0)
             for capture in captures:
                 self._add_capture(c, run_id, capture, article_id=article_id)
-        return article_id
+        return article_id, row is None
 
     def add_article_captures(self, run_id: int, article_id: int, captures: list[CaptureFile]) -> None:
         with self.transaction() as c:
             for capture in captures:
                 self._add_capture(c, run_id, capture, article_id=article_id)
 
-    def link_article_post(
-        self, article_id: int, post_id: int, link: str, form: str, embed_text: str | None
-    ) -> None:
+    def update_citations(
+        self, run_id: int, article_id: int, *, new_article: bool, found_links: set[str], cited: list[Citation]
+    ) -> list[Event]:
+        """Bring an article's citations up to date with what its page shows now.
+
+        A citation whose link is no longer on the page is marked removed, never deleted;
+        one whose link is on the page but whose post could not be resolved this time
+        stays as it was.
+        """
+        now = utcnow()
+        events: list[Event] = []
         with self.transaction() as c:
-            c.execute(
-                """INSERT OR IGNORE INTO article_posts (article_id, post_id, link, form, embed_text, first_seen_at)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                (article_id, post_id, link, form, embed_text, utcnow()),
-            )
+            known = {
+                (r["post_id"], r["link"]): r
+                for r in c.execute("SELECT * FROM article_posts WHERE article_id = ?", (article_id,))
+            }
+            for citation in cited:
+                row = known.get((citation.post_id, citation.link))
+                if row is None:
+                    c.execute(
+                        """INSERT INTO article_posts (article_id, post_id, link, form, embed_text, first_seen_at,
+                                                      last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                        (article_id, citation.post_id, citation.link, citation.form, citation.embed_text, now, now),
+                    )
+                    if not new_article and not any(pid == citation.post_id for pid, _ in known):
+                        events.append(Event("embed_added", citation.post_id, article_id, {"link": citation.link}))
+                    continue
+                c.execute(
+                    """UPDATE article_posts SET last_seen_at = ?, removed_at = NULL
+                       WHERE article_id = ? AND post_id = ? AND link = ?""",
+                    (now, article_id, citation.post_id, citation.link),
+                )
+                if row["removed_at"] is not None:
+                    events.append(Event("embed_returned", citation.post_id, article_id, {"link": citation.link}))
+            for (post_id, link), row in known.items():
+                if row["removed_at"] is None and link not in found_links:
+                    c.execute(
+                        "UPDATE article_posts SET removed_at = ? WHERE article_id = ? AND post_id = ? AND link = ?",
+                        (now, article_id, post_id, link),
+                    )
+                    events.append(Event("embed_removed", post_id, article_id, {"link": link}))
+            self._add_events(c, run_id, now, events)
+        return events
+
+    def unwatch(self, url: str) -> bool:
+        with self.transaction() as c:
+            cursor = c.execute("UPDATE articles SET watched = 0, next_check_at = NULL WHERE url = ?", (url,))
+            return cursor.rowcount > 0
+
+    def _add_events(self, c: sqlite3.Connection, run_id: int, now: str, events: list[Event]) -> None:
+        c.executemany(
+            "INSERT INTO events (run_id, detected_at, kind, post_id, article_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            [(run_id, now, e.kind, e.post_id, e.article_id, json.dumps(e.detail)) for e in events],
+        )
+
+    def _next_check(self, first_archived_at: str) -> str:
+        return self.schedule.next_check(first_archived_at, datetime.now(timezone.utc))
 
     # links ---------------------------------------------------------------------------
     def known_link(self, url: str) -> sqlite3.Row | None:
@@ -224,7 +293,9 @@ class Store:
         native_id: str,
         url: str,
         status: str,
+        signals: dict[str, object],
         complete: bool,
+        fingerprint: str | None = None,
         author_handle: str | None = None,
         author_name: str | None = None,
         text: str | None = None,
@@ -233,39 +304,46 @@ class Store:
         quoted_post_id: int | None = None,
         captures: list[CaptureFile],
     ) -> int:
-        """Insert or update a post's current state and add its captures, atomically.
+        """Insert or update a post's current state, record the check, add its captures: atomically.
 
-        What a post once showed is never blanked: a deleted post keeps the author and
-        text of its live copy, only its status and check time change.
+        What a post once showed is never blanked: a post that is gone keeps the author
+        and text of its live copy, and an ``unknown`` check never overturns an earlier
+        verdict — it is recorded in ``status_checks`` only.
         """
         now = utcnow()
         with self.transaction() as c:
             row = c.execute(
-                "SELECT id FROM posts WHERE platform = ? AND native_id = ?", (platform, native_id)
+                "SELECT id, status, first_archived_at FROM posts WHERE platform = ? AND native_id = ?",
+                (platform, native_id),
             ).fetchone()
+            next_check_at = self._next_check(row["first_archived_at"] if row else now)
             if row:
                 post_id = int(row["id"])
+                current = status if status != "unknown" else row["status"]
                 c.execute(
                     """UPDATE posts SET url = ?, status = ?, capture_complete = ?, last_checked_at = ?,
+                       next_check_at = ?, content_fingerprint = coalesce(?, content_fingerprint),
                        author_handle = coalesce(?, author_handle), author_name = coalesce(?, author_name),
                        text = coalesce(?, text), lang = coalesce(?, lang), created_at = coalesce(?, created_at),
                        quoted_post_id = coalesce(?, quoted_post_id)
                        WHERE id = ?""",
-                    (url, status, int(complete), now, author_handle, author_name, text, lang, created_at,
-                     quoted_post_id, post_id),
+                    (url, current, int(complete), now, next_check_at, fingerprint, author_handle, author_name,
+                     text, lang, created_at, quoted_post_id, post_id),
                 )
             else:
                 cursor = c.execute(
                     """INSERT INTO posts (platform, native_id, url, author_handle, author_name, text, lang,
                                           created_at, status, quoted_post_id, capture_complete,
-                                          first_archived_at, last_checked_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                          first_archived_at, last_checked_at, next_check_at, content_fingerprint)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (platform, native_id, url, author_handle, author_name, text, lang, created_at, status,
-                     quoted_post_id, int(complete), now, now),
+                     quoted_post_id, int(complete), now, now, next_check_at, fingerprint),
                 )
                 post_id = int(cursor.lastrowid or 0)
+            c.execute(
+                "INSERT INTO status_checks (post_id, run_id, checked_at, status, signals) VALUES (?, ?, ?, ?, ?)",
+                (post_id, run_id, now, status, json.dumps(signals)),
+            )
             for capture in captures:
                 self._add_capture(c, run_id, capture, post_id=post_id)
         return post_id
-
-

@@ -41,29 +41,33 @@ def test_issue_columns_exist(tmp_path: Path) -> None:
         assert columns <= have, (table, columns - have)
 
 
-def test_older_archive_is_upgraded_in_place(tmp_path: Path) -> None:
-    old = db.open_db(tmp_path / "archive.db")
-    old.execute(
+def make_version_1_archive(path: Path) -> None:
+    """An archive as the first release made it: 0001_initial.sql, recorded as version 1."""
+    conn = db.connect(path)
+    db.executescript(conn, (db.MIGRATIONS_DIR / "0001_initial.sql").read_text())
+    conn.execute("INSERT INTO schema_migrations VALUES (1, 'initial', '2026-11-01T00:00:00Z')")
+    conn.execute(
         "INSERT INTO runs (command, started_at, archiver_version) VALUES ('archive', '2023-01-10T00:00:00Z', '0.0.1')"
     )
-    old.close()
-    migrations = tmp_path / "migrations"
-    migrations.mkdir()
-    (migrations / "0001_initial.sql").write_text(db.schema_sql())
-    (migrations / "0002_add_note.sql").write_text("ALTER TABLE runs ADD COLUMN note TEXT;\n")
-    conn = db.open_db(tmp_path / "archive.db", migrations_dir=migrations)
-    assert db.schema_version(conn) == 2
-    assert conn.execute("SELECT command, note FROM runs").fetchone()[:] == ("archive", None)
-    recorded = conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
-    assert [tuple(r) for r in recorded] == [(1, "initial"), (2, "add_note")]
+    conn.close()
 
+
+def test_older_archive_is_upgraded_in_place(tmp_path: Path) -> None:
+    make_version_1_archive(tmp_path / "archive.db")
+    conn = db.open_db(tmp_path / "archive.db")
+    assert db.schema_version(conn) == db.current_version() >= 2
+    assert conn.execute("SELECT command FROM runs").fetchone()[0] == "archive"
+    recorded = [tuple(r) for r in conn.execute("SELECT version, name FROM schema_migrations ORDER BY version")]
+    assert recorded[:2] == [(1, "initial"), (2, "sweeps")]
+    assert "next_check_at" in {row["name"] for row in conn.execute("PRAGMA table_info(posts)")}
+    assert _columns(conn) == _columns(db.open_db(tmp_path / "fresh.db"))
 
 
 def test_failed_migration_changes_nothing(tmp_path: Path) -> None:
-    db.open_db(tmp_path / "archive.db").close()
+    make_version_1_archive(tmp_path / "archive.db")
     migrations = tmp_path / "migrations"
     migrations.mkdir()
-    (migrations / "0001_initial.sql").write_text(db.schema_sql())
+    (migrations / "0001_initial.sql").write_text((db.MIGRATIONS_DIR / "0001_initial.sql").read_text())
     (migrations / "0002_broken.sql").write_text("ALTER TABLE runs ADD COLUMN note TEXT;\nNOT SQL;\n")
     with pytest.raises(sqlite3.OperationalError):
         db.open_db(tmp_path / "archive.db", migrations_dir=migrations)

@@ -32,6 +32,21 @@ class SourceAnswer:
     def status(self) -> int | None:
         return self.response.status if self.response else None
 
+    def says(self) -> str:
+        """This source's own verdict: live, gone, unavailable, or no-answer."""
+        status, body = self.status, self.json()
+        if status is None or status == 429 or status >= 500:
+            return "no-answer"
+        if status == 200 and body:
+            if body.get("__typename") == "TweetTombstone":
+                return "unavailable"
+            return "live" if (self.source == "oembed" or body.get("id_str")) else "no-answer"
+        if status == 403:
+            return "unavailable"
+        if status == 404 or (status == 200 and body == {}):
+            return "gone"
+        return "no-answer"
+
     def json(self) -> dict[str, object] | None:
         if self.response is None or not self.response.body:
             return None
@@ -51,8 +66,11 @@ class PostFetch:
 
     @property
     def signals(self) -> dict[str, object]:
-        """Each source's HTTP status (None: no answer), for status history and errors."""
-        return {a.source: a.status if a.response else a.error for a in self.answers}
+        """Each source's HTTP status (None: no answer, with the error) and what it says."""
+        return {
+            a.source: {"status": a.status, "says": a.says(), **({"error": a.error} if a.error else {})}
+            for a in self.answers
+        }
 
 
 def syndication_url(endpoints: Endpoints, native_id: str) -> str:
