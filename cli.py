@@ -6,7 +6,10 @@ Installed as ``archiver/cli.py`` by a symlink, so the wheel carries it.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,39 @@ from archiver.config import Settings
 def _settings(ctx: click.Context) -> Settings:
     settings: Settings = ctx.obj["settings"]
     return settings
+
+
+CHANGE_WORDS = ("deleted", "unavailable", "restored", "edited", "media_changed", "embed_added", "embed_removed", "embed_returned")
+
+
+def _progress(*, quiet: bool, as_json: bool) -> Callable[[str, str], None]:
+    """Errors always go to stderr, one line each; changes unless --json; the rest on a terminal."""
+    on_terminal = sys.stderr.isatty() and not as_json and not quiet
+
+    def progress(item: str, what: str) -> None:
+        if what.startswith("error: "):
+            click.echo(what, err=True)
+        elif what in CHANGE_WORDS and not as_json:
+            click.echo(f"{what}: {item}")
+        elif on_terminal:
+            click.echo(f"  {item}  {what}", err=True)
+
+    return progress
+
+
+@contextmanager
+def _reader(ctx: click.Context) -> Iterator[sqlite3.Connection]:
+    from archiver.db import open_db
+    from archiver.errors import StoreError
+
+    path = _settings(ctx).db_path
+    if not path.exists():
+        raise StoreError(f"no archive at {path}")
+    conn = open_db(path)
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -93,16 +129,8 @@ def archive(
     settings = _settings(ctx)
     if concurrency:
         settings = replace(settings, concurrency=concurrency)
-    show_progress = sys.stderr.isatty() and not as_json
-
-    def progress(item: str, what: str) -> None:
-        if what.startswith("error: "):
-            click.echo(what, err=True)
-        elif show_progress:
-            click.echo(f"  {item}  {what}", err=True)
-
     try:
-        summary = run_archive(targets, settings, recapture=recapture, progress=progress)
+        summary = run_archive(targets, settings, recapture=recapture, progress=_progress(quiet=False, as_json=as_json))
     except ArchiverError as e:
         raise click.ClickException(str(e)) from None
     if as_json:
@@ -111,6 +139,142 @@ def archive(
         click.echo(summary.line())
         click.echo(f"archive: {settings.db_path}")
     ctx.exit(0 if summary.ok else 1)
+
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Check everything, not only what is due.")
+@click.option("--limit", type=click.IntRange(min=0), help="Check at most N items (articles first, then posts).")
+@click.option("--max-time", type=click.FloatRange(min=0), metavar="SECONDS", help="Take no new item after this long.")
+@click.option("-c", "--concurrency", type=click.IntRange(1, 256), default=32, show_default=True, help="Checks in flight at once.")
+@click.option(
+    "--schedule",
+    help="When items are due, by age since first archived: AGE:EVERY steps.  [default: 1d:1h,30d:1d,*:7d]",
+)
+@click.option("--quiet", is_flag=True, help="Print only changes and errors: silent when nothing happened.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@click.option("--wait", is_flag=True, help="Wait for a running sweep to finish instead of exiting with 75.")
+@click.option("--notify-url", help="POST a JSON list of the changes found to this URL after the run.")
+@click.pass_context
+def sweep(
+    ctx: click.Context,
+    everything: bool,
+    limit: int | None,
+    max_time: float | None,
+    concurrency: int,
+    schedule: str | None,
+    quiet: bool,
+    as_json: bool,
+    wait: bool,
+    notify_url: str | None,
+) -> None:
+    """Re-check archived posts and watched articles that are due.
+
+    Records every verdict; a post is called deleted only when both sources say so, and a
+    429, 5xx or timeout never overturns a verdict. Changed posts are captured again,
+    new embeds archived, removed ones marked. Nothing is ever deleted.
+
+    Exit code 0: all checked; 1: some items failed; 75: another sweep holds the lock.
+    """
+    from archiver.errors import ArchiverError
+    from archiver.lock import LockHeld
+    from archiver.schedule import Schedule
+    from archiver.sweep import sweep as run_sweep
+
+    settings = _settings(ctx)
+    try:
+        if schedule:
+            Schedule.parse(schedule)
+            settings = replace(settings, schedule=schedule)
+        summary = run_sweep(
+            settings,
+            everything=everything,
+            limit=limit,
+            max_time=max_time,
+            concurrency=concurrency,
+            wait=wait,
+            notify_url=notify_url,
+            progress=_progress(quiet=quiet, as_json=as_json),
+        )
+    except LockHeld as e:
+        if not quiet:
+            click.echo(f"archiver: {e}", err=True)
+        ctx.exit(75)
+    except ArchiverError as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2))
+    elif not quiet or summary.events:
+        click.echo(summary.line())
+    ctx.exit(0 if summary.ok else 1)
+
+
+@cli.command()
+@click.option("--since", default="7d", show_default=True, help="How far back: 12h, 7d, 4w.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def deleted(ctx: click.Context, since: str, as_json: bool) -> None:
+    """List posts found deleted or unavailable lately."""
+    from archiver.errors import ArchiverError
+    from archiver.queries import deleted_since
+
+    try:
+        with _reader(ctx) as conn:
+            found = deleted_since(conn, since)
+    except ArchiverError as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    if not found:
+        click.echo(f"nothing deleted or unavailable in the last {since}")
+        return
+    for row in found:
+        click.echo(f"{row['detected_at'][:19]}  {row['kind']:<11}  {row['url']}")
+        if row["cited_by"]:
+            click.echo(f"{'':33}cited by {row['cited_by']}")
+
+
+@cli.command()
+@click.argument("post")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def history(ctx: click.Context, post: str, as_json: bool) -> None:
+    """One post's timeline of checks, captures and changes (a URL or the platform's id)."""
+    from archiver.errors import ArchiverError
+    from archiver.queries import history as post_history
+
+    try:
+        with _reader(ctx) as conn:
+            row, entries = post_history(conn, post)
+    except ArchiverError as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
+        click.echo(json.dumps({"post": dict(row), "timeline": [e.as_dict() for e in entries]}, indent=2))
+        return
+    click.echo(f"{row['url']}  now {row['status']}  by @{row['author_handle'] or '?'}")
+    for entry in entries:
+        click.echo(f"{entry.at[:19]}  {entry.what:<24}  {entry.detail}")
+
+
+@cli.command()
+@click.argument("url")
+@click.pass_context
+def unwatch(ctx: click.Context, url: str) -> None:
+    """Stop re-checking an article in sweeps (its posts and captures stay)."""
+    from archiver.errors import ArchiverError
+    from archiver.store import Store
+
+    try:
+        store = Store(_settings(ctx))
+        try:
+            found = store.unwatch(url)
+        finally:
+            store.close()
+    except ArchiverError as e:
+        raise click.ClickException(str(e)) from None
+    if not found:
+        raise click.ClickException(f"{url}: not in the archive")
+    click.echo(f"no longer watching {url}")
 
 
 @cli.command()

@@ -93,9 +93,7 @@ class Fetcher:
 
     def _make_client(self) -> httpx.AsyncClient:
         s = self.settings
-        verify: ssl.SSLContext | bool = True
-        if s.ca_bundle:
-            verify = ssl.create_default_context(cafile=s.ca_bundle)
+        verify = ssl_verify(s)
         timeout = httpx.Timeout(s.timeout)
         limits = httpx.Limits(max_connections=max(s.per_host * 4, 16), max_keepalive_connections=16)
         direct = httpx.AsyncHTTPTransport(verify=verify, limits=limits, retries=0)
@@ -103,16 +101,8 @@ class Fetcher:
             # httpx has no public hook for name resolution; the pool's network backend
             # is where httpcore connects, so the guard goes there.
             direct._pool._network_backend = GuardedBackend()  # type: ignore[attr-defined]
-        mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
-        if s.proxy:
-            proxied = httpx.AsyncHTTPTransport(verify=verify, limits=limits, proxy=s.proxy, retries=0)
-            mounts["all://"] = proxied
-            for host in _no_proxy_hosts(s.no_proxy):
-                mounts[f"all://{host}"] = direct
-        else:
-            mounts["all://"] = direct
         return httpx.AsyncClient(
-            mounts=mounts,
+            mounts=proxy_mounts(s, direct, verify, limits),
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,
@@ -253,6 +243,27 @@ class Fetcher:
         result = self.on_exchange(exchange)
         if asyncio.iscoroutine(result):
             await result
+
+
+def proxy_mounts(
+    settings: Settings,
+    direct: httpx.AsyncBaseTransport,
+    verify: ssl.SSLContext | bool,
+    limits: httpx.Limits = httpx.Limits(),
+) -> dict[str, httpx.AsyncBaseTransport | None]:
+    """Route every URL through the proxy, except NO_PROXY hosts, which go ``direct``."""
+    if not settings.proxy:
+        return {"all://": direct}
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {
+        "all://": httpx.AsyncHTTPTransport(verify=verify, limits=limits, proxy=settings.proxy, retries=0)
+    }
+    for host in _no_proxy_hosts(settings.no_proxy):
+        mounts[f"all://{host}"] = direct
+    return mounts
+
+
+def ssl_verify(settings: Settings) -> ssl.SSLContext | bool:
+    return ssl.create_default_context(cafile=settings.ca_bundle) if settings.ca_bundle else True
 
 
 def _retry_after(value: str | None) -> float | None:

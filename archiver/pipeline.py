@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import json
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,17 +101,36 @@ async def archive_async(
 ) -> Summary:
     store = Store(settings)
     try:
-        run = _Run(settings, store, recapture=recapture, progress=progress)
-        return await run.execute(targets, command)
+        async with Session(settings, store, command, recapture=recapture, progress=progress) as session:
+            await asyncio.gather(*(session.target(t) for t in dict.fromkeys(targets)))
+        return session.summary
     finally:
         store.close()
 
 
-class _Run:
-    def __init__(self, settings: Settings, store: Store, *, recapture: bool, progress: Progress | None) -> None:
+class Session:
+    """One run: its row in ``runs``, its HTTP client, its browser (launched when needed).
+
+    ``archive`` and ``sweep`` both work through a session, so a post or an article is
+    captured the same way whichever command meets it.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        command: str,
+        *,
+        recapture: bool = False,
+        progress: Progress | None = None,
+        page_policy: str = "always",
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.command = command
         self.recapture = recapture
+        self.page_policy = page_policy
+        """'always': every article fetch is screenshot; 'if_changed': only when its bytes changed."""
         self.progress = progress or (lambda item, what: None)
         self.summary = Summary()
         self.events: list[Event] = []
@@ -118,26 +138,34 @@ class _Run:
         self.fetcher: Fetcher | None = None
         self._renderer: Renderer | None = None
         self._renderer_lock = asyncio.Lock()
-        self._renderer_cm: Renderer | None = None
+        self._fetcher_cm: Fetcher | None = None
         self._articles = asyncio.Semaphore(settings.concurrency)
         self._pages = asyncio.Semaphore(settings.concurrency)
         self._posts: dict[str, asyncio.Task[int | None]] = {}
+        self._fetched: set[str] = set()
         self._card_offers: dict[str, list[asyncio.Task[ArticleShot | None]]] = {}
 
     # plumbing ------------------------------------------------------------------------
-    async def execute(self, targets: list[str], command: str) -> Summary:
-        self.run_id = self.summary.run_id = self.store.start_run(command)
+    async def __aenter__(self) -> Session:
+        self.run_id = self.summary.run_id = self.store.start_run(self.command)
+        self.fetcher = await Fetcher(self.settings, self.store.blobs, self._on_http_exchange).__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
         try:
-            async with Fetcher(self.settings, self.store.blobs, self._on_http_exchange) as fetcher:
-                self.fetcher = fetcher
-                try:
-                    await asyncio.gather(*(self._target(t) for t in dict.fromkeys(targets)))
-                finally:
-                    if self._renderer is not None:
-                        await self._renderer.__aexit__(None, None, None)
+            if self._renderer is not None:
+                await self._renderer.__aexit__(None, None, None)
         finally:
-            self.store.finish_run(self.run_id)
-        return self.summary
+            try:
+                if self.fetcher is not None:
+                    await self.fetcher.__aexit__(None, None, None)
+            finally:
+                self.store.finish_run(self.run_id)
+
+    @property
+    def posts_seen(self) -> set[str]:
+        """Post ids this session fetched from the platform (not those it found already archived)."""
+        return self._fetched
 
     def _fail(self, error: ArchiverError | str) -> None:
         message = str(error)
@@ -161,7 +189,8 @@ class _Run:
             return self._renderer
 
     # targets ---------------------------------------------------------------------------
-    async def _target(self, target: str) -> None:
+    async def target(self, target: str) -> None:
+        """Archive one target given by a user; failures are recorded, not raised."""
         target = target.strip()
         try:
             native_id = post_id_from_url(target)
@@ -174,7 +203,7 @@ class _Run:
                 await self.post(native_id, handle_from_url(target))
             else:
                 async with self._articles:
-                    await self._article(target)
+                    await self.article(target)
         except ItemError as e:
             self._fail(e)
         except ArchiverError:
@@ -182,7 +211,8 @@ class _Run:
         except Exception as e:  # noqa: BLE001 - one broken item must not end the run
             self._fail(f"{target}: unexpected {type(e).__name__}: {e}")
 
-    async def _article(self, url: str) -> None:
+    async def article(self, url: str) -> None:
+        """Fetch an article, archive every post it cites, bring its citations up to date."""
         assert self.fetcher is not None
         response = await self.fetcher.get(url, "html")
         if response.status != 200:
@@ -194,6 +224,8 @@ class _Run:
             raise ContentError("article is empty", url)
         text = decode_body(response)
         is_html = content_type in HTML_TYPES
+        unchanged = self.store.last_article_sha256(url) == response.blob.sha256
+        shoot = self.page_policy == "always" or not unchanged
         article_id, new_article = self.store.save_article(
             self.run_id,
             url,
@@ -201,11 +233,11 @@ class _Run:
             title=title_of(text, is_html),
             http_status=response.status,
             content_type=content_type,
-            captures=[CaptureFile("html", response.blob, content_type, source_url=response.url)],
+            captures=[CaptureFile("html", response.blob, content_type, source_url=response.url)] if shoot else [],
         )
         self.summary.articles += 1
         embeds = find_embeds(text, content_type, response.url)
-        page_task = asyncio.create_task(self._render_article(article_id, response.url))
+        page_task = asyncio.create_task(self._render_article(article_id, response.url) if shoot else _nothing())
         try:
             found = await asyncio.gather(*(self._embed_post(e) for e in embeds))
             evidence = [link for e in embeds for link in e.inner_links]
@@ -315,6 +347,14 @@ class _Run:
             self.progress(existing["url"], f"already archived ({existing['status']})")
             return int(existing["id"])
         fetched = await api.fetch_post(self.fetcher, native_id)
+        return await self.capture(fetched, existing, handle_hint, depth)
+
+    async def capture(
+        self, fetched: api.PostFetch, existing: sqlite3.Row | None, handle_hint: str | None = None, depth: int = 0
+    ) -> int | None:
+        """Store a post as fetched: for a live post, its card and media too. Returns the post's id."""
+        native_id = fetched.native_id
+        self._fetched.add(native_id)
         data = fetched.data
         handle = (data.author_handle if data else None) or (existing["author_handle"] if existing else None)
         name = canonical_url(native_id, handle or handle_hint)
@@ -437,6 +477,10 @@ def content_fingerprint(data: PostData) -> str:
     """What a sweep compares to notice an edit or a media swap: the text and the media URLs."""
     payload = json.dumps({"text": data.text or "", "media": sorted(m.url for m in data.media)}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _handle_hint(embeds: list[FoundEmbed]) -> str | None:

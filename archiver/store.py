@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .blobs import Blob, BlobStore
+from .changes import content_change, status_transition
 from .config import Settings
 from .db import open_db, utcnow
 from .net import Exchange
@@ -30,6 +31,14 @@ class Citation:
     link: str
     form: str
     embed_text: str | None
+
+
+@dataclass
+class Check:
+    post_id: int
+    status: str
+    signals: dict[str, object]
+    checked_at: str
 
 
 @dataclass
@@ -57,9 +66,11 @@ class Store:
         self.blobs = BlobStore(settings.data_dir)
         self.conn = open_db(settings.db_path)
         self.blobs.clean_tmp()
+        self._pending_exchanges: list[tuple[int, str, Exchange]] = []
         self.schedule = Schedule.parse(settings.schedule)
 
     def close(self) -> None:
+        self.flush()
         self.conn.close()
 
     @contextmanager
@@ -67,10 +78,13 @@ class Store:
         # IMMEDIATE takes the write lock up front, so a concurrent writer waits on the
         # busy timeout instead of failing half-way with SQLITE_BUSY.
         self.conn.execute("BEGIN IMMEDIATE")
+        pending, self._pending_exchanges = self._pending_exchanges, []
         try:
+            self._write_exchanges(self.conn, pending)
             yield self.conn
         except BaseException:
             self.conn.execute("ROLLBACK")
+            self._pending_exchanges[:0] = pending
             raise
         else:
             self.conn.execute("COMMIT")
@@ -113,12 +127,29 @@ class Store:
         )
 
     def record_exchange(self, run_id: int, client: str, exchange: Exchange) -> None:
-        with self.transaction() as c:
+        """Queue an exchange row; queued rows ride along with the next transaction.
+
+        One transaction (and fsync) per response would cap a sweep at a few hundred
+        requests a second. A body's file is already durable when it is queued; a kill
+        loses at most the queued rows, never a file or a row pointing at no file.
+        """
+        self._pending_exchanges.append((run_id, client, exchange))
+        if len(self._pending_exchanges) >= 500:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending_exchanges:
+            with self.transaction():
+                pass
+
+    def _write_exchanges(self, c: sqlite3.Connection, pending: list[tuple[int, str, Exchange]]) -> None:
+        for run_id, client, exchange in pending:
             if exchange.blob is not None:
                 self._register_blob(c, exchange.blob)
-            c.execute(
-                """INSERT INTO exchanges (run_id, client, url, method, status, headers, started_at, sha256, bytes)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        c.executemany(
+            """INSERT INTO exchanges (run_id, client, url, method, status, headers, started_at, sha256, bytes)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
                 (
                     run_id,
                     client,
@@ -129,8 +160,10 @@ class Store:
                     exchange.started_at,
                     exchange.blob.sha256 if exchange.blob else None,
                     exchange.blob.bytes if exchange.blob else None,
-                ),
-            )
+                )
+                for run_id, client, exchange in pending
+            ],
+        )
 
     def _add_capture(
         self,
@@ -198,6 +231,14 @@ class Store:
             for capture in captures:
                 self._add_capture(c, run_id, capture, article_id=article_id)
         return article_id, row is None
+
+    def last_article_sha256(self, url: str) -> str | None:
+        row = self.conn.execute(
+            """SELECT c.sha256 FROM captures c JOIN articles a ON a.id = c.article_id
+               WHERE a.url = ? AND c.kind = 'html' ORDER BY c.id DESC LIMIT 1""",
+            (url,),
+        ).fetchone()
+        return row[0] if row else None
 
     def add_article_captures(self, run_id: int, article_id: int, captures: list[CaptureFile]) -> None:
         with self.transaction() as c:
@@ -279,6 +320,60 @@ class Store:
             )
 
     # posts ---------------------------------------------------------------------------
+    def record_checks(self, run_id: int, checks: list[Check]) -> list[Event]:
+        """Record many checks that captured nothing new, in one transaction.
+
+        Each updates only current-state fields; a verdict that turned over makes an event.
+        """
+        now = utcnow()
+        events: list[Event] = []
+        with self.transaction() as c:
+            for check in checks:
+                row = c.execute(
+                    "SELECT status, first_archived_at FROM posts WHERE id = ?", (check.post_id,)
+                ).fetchone()
+                if row is None:
+                    continue
+                current = row["status"] if check.status == "unknown" else check.status
+                c.execute(
+                    "UPDATE posts SET status = ?, last_checked_at = ?, next_check_at = ? WHERE id = ?",
+                    (current, check.checked_at, self._next_check(row["first_archived_at"]), check.post_id),
+                )
+                c.execute(
+                    "INSERT INTO status_checks (post_id, run_id, checked_at, status, signals) VALUES (?, ?, ?, ?, ?)",
+                    (check.post_id, run_id, check.checked_at, check.status, json.dumps(check.signals)),
+                )
+                moved = status_transition(row["status"], check.status)
+                if moved:
+                    events.append(Event(moved, check.post_id, None, {"from": row["status"], "to": check.status}))
+            self._add_events(c, run_id, now, events)
+        return events
+
+    def due_posts(self, now: str | None, limit: int | None) -> list[sqlite3.Row]:
+        """Posts to check, oldest due first; ``now`` None means every post."""
+        sql = "SELECT * FROM posts"
+        params: list[object] = []
+        if now is not None:
+            sql += " WHERE next_check_at IS NULL OR next_check_at <= ?"
+            params.append(now)
+        sql += " ORDER BY next_check_at IS NOT NULL, next_check_at, id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return list(self.conn.execute(sql, params))
+
+    def due_articles(self, now: str | None, limit: int | None) -> list[sqlite3.Row]:
+        sql = "SELECT * FROM articles WHERE watched = 1"
+        params: list[object] = []
+        if now is not None:
+            sql += " AND (next_check_at IS NULL OR next_check_at <= ?)"
+            params.append(now)
+        sql += " ORDER BY next_check_at IS NOT NULL, next_check_at, id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return list(self.conn.execute(sql, params))
+
     def get_post(self, platform: str, native_id: str) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.conn.execute(
             "SELECT * FROM posts WHERE platform = ? AND native_id = ?", (platform, native_id)
@@ -313,12 +408,20 @@ class Store:
         now = utcnow()
         with self.transaction() as c:
             row = c.execute(
-                "SELECT id, status, first_archived_at FROM posts WHERE platform = ? AND native_id = ?",
+                """SELECT id, status, first_archived_at, content_fingerprint, text FROM posts
+                   WHERE platform = ? AND native_id = ?""",
                 (platform, native_id),
             ).fetchone()
             next_check_at = self._next_check(row["first_archived_at"] if row else now)
+            events: list[Event] = []
             if row:
                 post_id = int(row["id"])
+                moved = status_transition(row["status"], status)
+                if moved:
+                    events.append(Event(moved, post_id, None, {"from": row["status"], "to": status}))
+                changed = content_change(row["content_fingerprint"], row["text"], fingerprint, text)
+                if changed:
+                    events.append(Event(changed, post_id, None, {"before": row["text"], "after": text}))
                 current = status if status != "unknown" else row["status"]
                 c.execute(
                     """UPDATE posts SET url = ?, status = ?, capture_complete = ?, last_checked_at = ?,
@@ -346,4 +449,5 @@ class Store:
             )
             for capture in captures:
                 self._add_capture(c, run_id, capture, post_id=post_id)
+            self._add_events(c, run_id, now, events)
         return post_id

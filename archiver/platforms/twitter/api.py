@@ -65,6 +65,11 @@ class PostFetch:
     answers: list[SourceAnswer] = field(default_factory=list)
 
     @property
+    def from_syndication(self) -> bool:
+        """Whether ``data`` is the syndication API's full record, not oEmbed's sketch."""
+        return bool(self.answers) and self.answers[0].source == "syndication" and self.answers[0].says() == "live"
+
+    @property
     def signals(self) -> dict[str, object]:
         """Each source's HTTP status (None: no answer, with the error) and what it says."""
         return {

@@ -1,0 +1,89 @@
+"""Reading the archive: what vanished lately, one post's timeline."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .errors import ArchiverError
+from .platforms.twitter.patterns import post_id_from_url
+from .schedule import format_time, parse_duration
+
+
+class NotInArchive(ArchiverError):
+    pass
+
+
+def deleted_since(conn: sqlite3.Connection, since: str) -> list[dict[str, object]]:
+    """Posts found deleted or unavailable within ``since`` (``7d``, ``12h``), newest first.
+
+    Both those that turned while watched (an event) and those already gone when first archived.
+    """
+    cutoff = format_time(datetime.now(timezone.utc) - parse_duration(since))
+    rows = conn.execute(
+        """WITH found AS (
+               SELECT e.post_id, e.detected_at, e.kind FROM events e
+               WHERE e.kind IN ('deleted', 'unavailable') AND e.detected_at >= :cutoff
+               UNION ALL
+               SELECT p.id, p.first_archived_at, p.status FROM posts p
+               WHERE p.first_archived_at >= :cutoff AND p.status IN ('deleted', 'unavailable')
+                 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.post_id = p.id AND e.kind = p.status)
+           )
+           SELECT f.detected_at, f.kind, p.url, p.native_id, p.author_handle, p.status, p.text,
+                  (SELECT group_concat(a.url, ' ') FROM article_posts ap JOIN articles a ON a.id = ap.article_id
+                   WHERE ap.post_id = p.id) AS cited_by
+           FROM found f JOIN posts p ON p.id = f.post_id
+           ORDER BY f.detected_at DESC""",
+        {"cutoff": cutoff},
+    )
+    return [dict(r) for r in rows]
+
+
+@dataclass
+class TimelineEntry:
+    at: str
+    what: str
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"at": self.at, "what": self.what, "detail": self.detail}
+
+
+def find_post(conn: sqlite3.Connection, post: str) -> sqlite3.Row:
+    """A post by its URL (any form archiver recognises) or its platform id."""
+    native_id = post.strip() if post.strip().isdigit() else post_id_from_url(post)
+    row: sqlite3.Row | None = None
+    if native_id:
+        row = conn.execute("SELECT * FROM posts WHERE native_id = ?", (native_id,)).fetchone()
+    if row is None:
+        raise NotInArchive(f"{post}: not in the archive")
+    return row
+
+
+def history(conn: sqlite3.Connection, post: str) -> tuple[sqlite3.Row, list[TimelineEntry]]:
+    """Every check, capture and change of one post, oldest first."""
+    row = find_post(conn, post)
+    entries: list[TimelineEntry] = []
+    for check in conn.execute("SELECT * FROM status_checks WHERE post_id = ?", (row["id"],)):
+        entries.append(TimelineEntry(check["checked_at"], f"check: {check['status']}", _signals(check["signals"])))
+    for capture in conn.execute("SELECT * FROM captures WHERE post_id = ?", (row["id"],)):
+        size = f" {capture['width']}x{capture['height']}" if capture["width"] else ""
+        entries.append(TimelineEntry(capture["captured_at"], f"capture: {capture['kind']}", f"{capture['path']}{size}"))
+    for event in conn.execute("SELECT * FROM events WHERE post_id = ?", (row["id"],)):
+        entries.append(TimelineEntry(event["detected_at"], f"change: {event['kind']}", event["detail"] or ""))
+    entries.sort(key=lambda e: e.at)
+    return row, entries
+
+
+def _signals(raw: str) -> str:
+    try:
+        signals = json.loads(raw)
+    except ValueError:
+        return raw
+    return ", ".join(
+        f"{source} {s.get('status') or s.get('error') or '-'} ({s.get('says')})"
+        for source, s in signals.items()
+        if isinstance(s, dict)
+    )

@@ -1,0 +1,249 @@
+"""Sweeps: re-check what is due, record every verdict and change, lose nothing.
+
+A sweep takes the sweep lock, re-fetches due articles (new embeds are archived, gone
+ones marked removed), then checks due posts over HTTP with the two signals of the
+field guide. A post whose text or media changed is captured again as new rows; an
+unchanged one only gets a check row. Checks are written in batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from .config import Settings
+from .db import utcnow
+from .errors import ArchiverError, ItemError
+from .lock import SweepLock
+from .pipeline import Progress, Session, content_fingerprint
+from .platforms.twitter import api
+from .store import Check, Store
+
+BATCH_SIZE = 200
+BATCH_SECONDS = 1.0
+
+
+@dataclass
+class SweepSummary:
+    run_id: int | None = None
+    articles_checked: int = 0
+    posts_checked: int = 0
+    recaptured: int = 0
+    left_due: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    events: list[dict[str, object]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    notified: bool | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "articles_checked": self.articles_checked,
+            "posts_checked": self.posts_checked,
+            "recaptured": self.recaptured,
+            "left_due": self.left_due,
+            "statuses": dict(self.statuses),
+            "events": self.events,
+            "errors": self.errors,
+            "notified": self.notified,
+        }
+
+    def line(self) -> str:
+        statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items()))
+        return (
+            f"{self.articles_checked} articles and {self.posts_checked} posts checked ({statuses or 'none'}), "
+            f"{self.recaptured} captured again, {len(self.events)} changes, {self.left_due} left due, "
+            f"{len(self.errors)} errors"
+        )
+
+
+def sweep(
+    settings: Settings,
+    *,
+    everything: bool = False,
+    limit: int | None = None,
+    max_time: float | None = None,
+    concurrency: int = 32,
+    wait: bool = False,
+    notify_url: str | None = None,
+    progress: Progress | None = None,
+) -> SweepSummary:
+    """Check what is due (``everything``: all). Raises LockHeld if another sweep runs."""
+    with SweepLock(settings.data_dir, wait=wait):
+        return asyncio.run(
+            sweep_async(
+                settings,
+                everything=everything,
+                limit=limit,
+                max_time=max_time,
+                concurrency=concurrency,
+                notify_url=notify_url,
+                progress=progress,
+            )
+        )
+
+
+async def sweep_async(
+    settings: Settings,
+    *,
+    everything: bool = False,
+    limit: int | None = None,
+    max_time: float | None = None,
+    concurrency: int = 32,
+    notify_url: str | None = None,
+    progress: Progress | None = None,
+) -> SweepSummary:
+    # A sweep talks to one API host at a time: its concurrency is requests in flight there.
+    settings = replace(settings, per_host=max(settings.per_host, concurrency))
+    store = Store(settings)
+    try:
+        return await _Sweep(settings, store, concurrency, max_time, progress).run(everything, limit, notify_url)
+    finally:
+        store.close()
+
+
+class _Sweep:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        concurrency: int,
+        max_time: float | None,
+        progress: Progress | None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.concurrency = concurrency
+        self.deadline = time.monotonic() + max_time if max_time is not None else None
+        self.progress: Progress = progress or (lambda item, what: None)
+        self.summary = SweepSummary()
+        self._batch: list[Check] = []
+        self._last_flush = time.monotonic()
+
+    def _out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    async def run(self, everything: bool, limit: int | None, notify_url: str | None) -> SweepSummary:
+        now = None if everything else utcnow()
+        articles = self.store.due_articles(now, limit)
+        posts = self.store.due_posts(now, None if limit is None else max(0, limit - len(articles)))
+        session = Session(self.settings, self.store, "sweep", progress=self.progress, page_policy="if_changed")
+        async with session:
+            self.summary.run_id = session.run_id
+            await self._articles(session, [str(a["url"]) for a in articles])
+            await self._posts(session, posts)
+            self._flush()
+        self.summary.errors = session.summary.errors + self.summary.errors
+        self.summary.events = self._events(session.run_id)
+        for event in self.summary.events:
+            self.progress(str(event.get("post_url") or event.get("article_url") or ""), f"{event['kind']}")
+        if notify_url and self.summary.events:
+            await self._notify(notify_url)
+        return self.summary
+
+    async def _articles(self, session: Session, urls: list[str]) -> None:
+        async def one(url: str) -> None:
+            if self._out_of_time():
+                self.summary.left_due += 1
+                return
+            await session.target(url)
+            self.summary.articles_checked += 1
+
+        await asyncio.gather(*(one(url) for url in urls))
+
+    async def _posts(self, session: Session, posts: list[object]) -> None:
+        queue: asyncio.Queue[object] = asyncio.Queue()
+        for post in posts:
+            queue.put_nowait(post)
+
+        async def worker() -> None:
+            while not queue.empty():
+                row = queue.get_nowait()
+                if self._out_of_time():
+                    self.summary.left_due += 1
+                    continue
+                try:
+                    await self._check(session, row)
+                except ItemError as e:
+                    self.summary.errors.append(str(e))
+                except ArchiverError:
+                    raise
+                except Exception as e:  # noqa: BLE001 - one broken post must not end the sweep
+                    self.summary.errors.append(f"{row['url']}: unexpected {type(e).__name__}: {e}")  # type: ignore[index]
+                if len(self._batch) >= BATCH_SIZE or time.monotonic() - self._last_flush >= BATCH_SECONDS:
+                    self._flush()
+
+        await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
+
+    async def _check(self, session: Session, row: object) -> None:
+        assert session.fetcher is not None
+        native_id = str(row["native_id"])  # type: ignore[index]
+        if native_id in session.posts_seen:
+            return  # archived a moment ago by an article's check
+        fetched = await api.fetch_post(session.fetcher, native_id)
+        self.summary.posts_checked += 1
+        self.summary.statuses[fetched.status] += 1
+        changed = (
+            fetched.status == "live"
+            and fetched.from_syndication
+            and fetched.data is not None
+            and (
+                not row["capture_complete"]  # type: ignore[index]
+                or row["content_fingerprint"] != content_fingerprint(fetched.data)  # type: ignore[index]
+            )
+        )
+        if changed:
+            # Capture again as new rows: the earlier copy stays what it was.
+            await session.capture(fetched, row)  # type: ignore[arg-type]
+            self.summary.recaptured += 1
+            return
+        self._batch.append(Check(int(row["id"]), fetched.status, fetched.signals, utcnow()))  # type: ignore[index]
+        if fetched.status == "unknown":
+            self.summary.errors.append(f"post {row['url']}: status unknown after retries")  # type: ignore[index]
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, []
+        self._last_flush = time.monotonic()
+        if batch:
+            self.store.record_checks(self.summary.run_id or 0, batch)
+
+    def _events(self, run_id: int) -> list[dict[str, object]]:
+        rows = self.store.conn.execute(
+            """SELECT e.kind, e.detected_at, e.detail, p.url AS post_url, p.native_id, a.url AS article_url
+               FROM events e LEFT JOIN posts p ON p.id = e.post_id LEFT JOIN articles a ON a.id = e.article_id
+               WHERE e.run_id = ? ORDER BY e.id""",
+            (run_id,),
+        )
+        return [
+            {
+                "kind": r["kind"],
+                "detected_at": r["detected_at"],
+                "post_url": r["post_url"],
+                "post_id": r["native_id"],
+                "article_url": r["article_url"],
+                "detail": json.loads(r["detail"]) if r["detail"] else None,
+            }
+            for r in rows
+        ]
+
+    async def _notify(self, url: str) -> None:
+        from .notify import NotifyError, post_json
+
+        payload = {"run_id": self.summary.run_id, "at": utcnow(), "events": self.summary.events}
+        try:
+            await post_json(self.settings, url, payload)
+        except NotifyError as e:
+            self.summary.notified = False
+            self.summary.errors.append(str(e))
+        else:
+            self.summary.notified = True
+
+
+__all__ = ["SweepSummary", "sweep", "sweep_async"]
