@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import random
 import re
 import ssl
@@ -76,11 +77,21 @@ def _now() -> str:
 class Fetcher:
     """Use as ``async with Fetcher(settings, blobs, on_exchange) as f: await f.get(...)``."""
 
-    def __init__(self, settings: Settings, blobs: BlobStore, on_exchange: OnExchange | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        blobs: BlobStore,
+        on_exchange: OnExchange | None = None,
+        *,
+        host_limits: dict[str, asyncio.Semaphore] | None = None,
+        connections: int | None = None,
+    ) -> None:
+        """``host_limits`` shares per-host limits between fetchers; ``connections`` sizes the pool."""
         self.settings = settings
         self.blobs = blobs
         self.on_exchange = on_exchange
-        self._host_limits: dict[str, asyncio.Semaphore] = {}
+        self._host_limits: dict[str, asyncio.Semaphore] = {} if host_limits is None else host_limits
+        self._connections = connections
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> Fetcher:
@@ -95,7 +106,10 @@ class Fetcher:
         s = self.settings
         verify = ssl_verify(s)
         timeout = httpx.Timeout(s.timeout)
-        limits = httpx.Limits(max_connections=max(s.per_host * 4, 16), max_keepalive_connections=16)
+        # Keep every connection alive: closing those above a keep-alive quota means a new
+        # TCP and TLS handshake (and proxy CONNECT) for many requests under load.
+        connections = self._connections or max(s.per_host * 4, 16)
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         direct = httpx.AsyncHTTPTransport(verify=verify, limits=limits, retries=0)
         if not s.allow_private:
             # httpx has no public hook for name resolution; the pool's network backend
@@ -248,7 +262,7 @@ class Fetcher:
 def proxy_mounts(
     settings: Settings,
     direct: httpx.AsyncBaseTransport,
-    verify: ssl.SSLContext | bool,
+    verify: ssl.SSLContext,
     limits: httpx.Limits = httpx.Limits(),
 ) -> dict[str, httpx.AsyncBaseTransport | None]:
     """Route every URL through the proxy, except NO_PROXY hosts, which go ``direct``."""
@@ -262,8 +276,17 @@ def proxy_mounts(
     return mounts
 
 
-def ssl_verify(settings: Settings) -> ssl.SSLContext | bool:
-    return ssl.create_default_context(cafile=settings.ca_bundle) if settings.ca_bundle else True
+def ssl_verify(settings: Settings) -> ssl.SSLContext:
+    return _ssl_context(settings.ca_bundle)
+
+
+@functools.lru_cache(maxsize=4)
+def _ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
+    # Loading a CA bundle takes tens of milliseconds; a sweep opens a client per worker,
+    # and one context serves them all.
+    if ca_bundle:
+        return ssl.create_default_context(cafile=ca_bundle)
+    return httpx.create_ssl_context()
 
 
 def _retry_after(value: str | None) -> float | None:

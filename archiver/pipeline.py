@@ -148,7 +148,7 @@ class Session:
     # plumbing ------------------------------------------------------------------------
     async def __aenter__(self) -> Session:
         self.run_id = self.summary.run_id = self.store.start_run(self.command)
-        self.fetcher = await Fetcher(self.settings, self.store.blobs, self._on_http_exchange).__aenter__()
+        self.fetcher = await Fetcher(self.settings, self.store.blobs, self.record_http).__aenter__()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -172,7 +172,8 @@ class Session:
         self.summary.errors.append(message)
         self.progress(getattr(error, "item", None) or "", "error: " + message)
 
-    def _on_http_exchange(self, exchange: Exchange) -> None:
+    def record_http(self, exchange: Exchange) -> None:
+        """Record an exchange made by this session's HTTP client, or another of its run's."""
         self.store.record_exchange(self.run_id, "http", exchange)
 
     def _on_browser_exchange(self, exchange: Exchange) -> None:

@@ -18,6 +18,7 @@ from .config import Settings
 from .db import utcnow
 from .errors import ArchiverError, ItemError
 from .lock import SweepLock
+from .net import Fetcher
 from .pipeline import Progress, Session, content_fingerprint
 from .platforms.twitter import api
 from .store import Check, Store
@@ -163,14 +164,24 @@ class _Sweep:
         for post in posts:
             queue.put_nowait(post)
 
+        host_limits: dict[str, asyncio.Semaphore] = {}
+
         async def worker() -> None:
+            # A client per worker: httpcore scans its whole pool on every request, so one
+            # shared pool of 32+ connections costs more CPU per request than 32 small ones.
+            async with Fetcher(
+                self.settings, self.store.blobs, session.record_http, host_limits=host_limits, connections=2
+            ) as fetcher:
+                await drain(fetcher)
+
+        async def drain(fetcher: Fetcher) -> None:
             while not queue.empty():
                 row = queue.get_nowait()
                 if self._out_of_time():
                     self.summary.left_due += 1
                     continue
                 try:
-                    await self._check(session, row)
+                    await self._check(session, fetcher, row)
                 except ItemError as e:
                     self.summary.errors.append(str(e))
                 except ArchiverError:
@@ -182,12 +193,11 @@ class _Sweep:
 
         await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
 
-    async def _check(self, session: Session, row: object) -> None:
-        assert session.fetcher is not None
+    async def _check(self, session: Session, fetcher: Fetcher, row: object) -> None:
         native_id = str(row["native_id"])  # type: ignore[index]
         if native_id in session.posts_seen:
             return  # archived a moment ago by an article's check
-        fetched = await api.fetch_post(session.fetcher, native_id)
+        fetched = await api.fetch_post(fetcher, native_id)
         self.summary.posts_checked += 1
         self.summary.statuses[fetched.status] += 1
         changed = (

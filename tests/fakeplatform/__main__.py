@@ -24,10 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added before every response")
     parser.add_argument("--nssdb-home", type=Path, help="write DIR/.pki/nssdb trusting the CA (run Chromium with HOME=DIR)")
     parser.add_argument("--bench-embeds", type=int, default=0, help="also add an article with N one-photo embeds")
+    parser.add_argument("--sweep-posts", type=int, default=0, help="also add N text-only posts (sample.add_sweep_posts)")
     args = parser.parse_args(argv)
 
     world = World.sample()
     bench_url = sample.add_bench_article(world, args.bench_embeds)[0] if args.bench_embeds else None
+    if args.sweep_posts:
+        sample.add_sweep_posts(world, args.sweep_posts)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

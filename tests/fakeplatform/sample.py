@@ -467,6 +467,21 @@ def add_bench_articles(world: World, articles: int = 10, per_article: int = 4) -
 
 
 
+def add_sweep_posts(world: World, n: int, *, deleted_every: int = 50) -> list[int]:
+    """Add ``n`` text-only posts for sweep benchmarks; every ``deleted_every``-th is deleted,
+    so the sweep also takes the two-source path now and then."""
+    ids = []
+    for i in range(n):
+        when = utc(2023, 3, 1) + dt.timedelta(seconds=i + 1)
+        pid = snowflake(when, 0x3B0000 + (i % 0x10000))
+        post = Post(pid, PUNO, f"Sweep benchmark post {i + 1}.", when)
+        if deleted_every and i % deleted_every == deleted_every - 1:
+            post.status = "deleted"
+        world.add_post(post)
+        ids.append(pid)
+    return ids
+
+
 ALL_FORMS_EXPECTED: list[ExpectedEmbed] = _all_forms(_world_with_posts())[1]
 """What the archiver should find on :data:`ALL_FORMS_URL`: one entry per citation, in
 page order. JULIACA_HOSPITAL_ID is cited twice (blockquote, then a mobile. link)."""

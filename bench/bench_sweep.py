@@ -1,0 +1,139 @@
+"""Sweep throughput: a synthetic archive of N posts swept against the fake platform.
+
+    python bench/bench_sweep.py [--posts 10000] [--latency 0.05] [--concurrency 32] [--sample 300]
+
+The fake platform runs in its own process with the given latency added to every
+response. The archive is synthetic (rows written directly, fingerprints matching what
+the platform serves, so no post looks edited); every 50th post is deleted, so the
+second source is asked too. Concurrency 1 is measured on --sample posts and
+extrapolated. Peak memory is the sweep process's maximum RSS (ru_maxrss).
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from archiver.config import Settings  # noqa: E402
+from archiver.db import utcnow  # noqa: E402
+from archiver.pipeline import content_fingerprint  # noqa: E402
+from archiver.platforms.twitter.parse import parse_syndication  # noqa: E402
+from archiver.store import Store  # noqa: E402
+from tests.fakeplatform import World  # noqa: E402
+from tests.fakeplatform import sample as S  # noqa: E402
+from tests.fakeplatform.syndication import tweet_result  # noqa: E402
+
+
+def start_platform(posts: int, latency: float) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakeplatform", "--latency", str(latency), "--sweep-posts", str(posts)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    found: dict[str, str] = {}
+    for line in proc.stdout:
+        key, _, value = line.strip().partition("=")
+        if key in ("PROXY", "CA"):
+            found[key] = value
+        if len(found) == 2:
+            break
+    return proc, found
+
+
+def build_archive(data_dir: Path, posts: int) -> None:
+    world = World.sample()
+    ids = S.add_sweep_posts(world, posts)
+    store = Store(Settings(data_dir=data_dir))
+    now = utcnow()
+    rows = []
+    for pid in ids:
+        post = world.posts[pid]
+        data = parse_syndication(tweet_result(world, post), str(pid))
+        # archived two months ago, so a real schedule would check them daily; --all checks them now
+        rows.append((
+            "twitter", str(pid), f"https://x.com/{post.user.screen_name}/status/{pid}", post.user.screen_name,
+            post.user.name, data.text, data.created_at, "live", 1, "2026-09-01T00:00:00Z", now, now,
+            content_fingerprint(data),
+        ))
+    with store.transaction() as c:
+        c.executemany(
+            """INSERT INTO posts (platform, native_id, url, author_handle, author_name, text, created_at, status,
+                                  capture_complete, first_archived_at, last_checked_at, next_check_at,
+                                  content_fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            rows,
+        )
+    store.close()
+
+
+def run_sweep(data_dir: Path, env: dict[str, str], concurrency: int, limit: int | None) -> dict[str, float]:
+    archiver = str(Path(sys.executable).parent / "archiver")
+    command = [archiver, "--data", str(data_dir), "sweep", "--all", "--json", "-c", str(concurrency)]
+    if limit:
+        command += ["--limit", str(limit)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"sweep failed ({result.returncode}): {result.stderr[-2000:]}")
+    summary = json.loads(result.stdout)
+    checks = summary["posts_checked"]
+    return {
+        "checks": checks,
+        "wall": wall,
+        "rate": checks / wall,
+        "peak_mb": peak_kb / 1024 if peak_kb > before else float("nan"),
+        "errors": len(summary["errors"]),
+        "deleted": summary["statuses"].get("deleted", 0),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--sample", type=int, default=300, help="posts checked at concurrency 1")
+    args = parser.parse_args()
+
+    proc, platform = start_platform(args.posts, args.latency)
+    try:
+        env = {**os.environ, "HTTPS_PROXY": platform["PROXY"], "SSL_CERT_FILE": platform["CA"], "NO_PROXY": ""}
+        print(f"machine: {os.cpu_count()} cores; {args.posts} posts; {args.latency * 1000:.0f} ms added latency")
+        results = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for concurrency, limit in ((1, args.sample), (args.concurrency, None)):
+                data_dir = Path(tmp) / f"c{concurrency}"
+                build_archive(data_dir, args.posts)
+                results[concurrency] = run_sweep(data_dir, env, concurrency, limit)
+        print(f"{'concurrency':>11} {'checks':>7} {'wall s':>8} {'checks/s':>9} {'peak MB':>8} {'errors':>6}")
+        for concurrency, r in results.items():
+            print(
+                f"{concurrency:>11} {r['checks']:>7.0f} {r['wall']:>8.1f} {r['rate']:>9.1f} {r['peak_mb']:>8.0f} {r['errors']:>6.0f}"
+            )
+        one, many = results[1], results[args.concurrency]
+        print(f"concurrency 1 extrapolated to {args.posts} posts: {args.posts / one['rate']:.0f} s")
+        print(f"speed-up at {args.concurrency}: {many['rate'] / one['rate']:.1f}x")
+        print(f"target >= 400 checks/s at 32: {'met' if many['rate'] >= 400 else 'NOT met'} ({many['rate']:.0f})")
+        print(f"target < 200 MB peak: {'met' if many['peak_mb'] < 200 else 'NOT met'} ({many['peak_mb']:.0f} MB)")
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+if __name__ == "__main__":
+    main()
