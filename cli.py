@@ -25,9 +25,6 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
-CHANGE_WORDS = ("deleted", "unavailable", "restored", "edited", "media_changed", "embed_added", "embed_removed", "embed_returned")
-
-
 def _progress(*, quiet: bool, as_json: bool) -> Callable[[str, str], None]:
     """Errors always go to stderr, one line each; changes unless --json; the rest on a terminal."""
     on_terminal = sys.stderr.isatty() and not as_json and not quiet
@@ -35,8 +32,8 @@ def _progress(*, quiet: bool, as_json: bool) -> Callable[[str, str], None]:
     def progress(item: str, what: str) -> None:
         if what.startswith("error: "):
             click.echo(what, err=True)
-        elif what in CHANGE_WORDS and not as_json:
-            click.echo(f"{what}: {item}")
+        elif what.startswith("change: ") and not as_json:
+            click.echo(f"{what.removeprefix('change: ')}: {item}")
         elif on_terminal:
             click.echo(f"  {item}  {what}", err=True)
 
@@ -97,7 +94,7 @@ def cli(ctx: click.Context, data_dir: Path, proxy: str | None, browser_path: str
     "-i",
     "--input",
     "input_file",
-    type=click.File("r"),
+    type=click.File("r", encoding="utf-8-sig"),
     help="Read URLs from a file, one per line ('-' for stdin). Blank lines and # comments are skipped.",
 )
 @click.option("--recapture", is_flag=True, help="Capture known posts again (new rows; nothing is replaced).")

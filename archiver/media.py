@@ -46,7 +46,9 @@ def inspect_image(data: bytes, max_pixels: int, item: str | None = None) -> Imag
     except ContentError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as e:
-        raise ContentError(f"not a valid image ({type(e).__name__}: {e})", item) from None
+        # Pillow's messages name the in-memory file object (an address): keep only the kind.
+        reason = "unrecognised format" if isinstance(e, UnidentifiedImageError) else f"{type(e).__name__}: {e}"
+        raise ContentError(f"not a valid image ({reason})", item) from None
     return ImageInfo(width, height, IMAGE_MIMES.get(image_format, f"image/{image_format.lower() or 'unknown'}"))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import functools
+import ipaddress
 import random
 import re
 import ssl
@@ -25,7 +26,7 @@ import httpx
 
 from .blobs import Blob, BlobStore
 from .config import Settings
-from .errors import BlockedURL, FetchError, NetworkError, TooLarge, TooManyHops
+from .errors import BlockedURL, ConfigError, FetchError, NetworkError, TooLarge, TooManyHops
 from .safety import GuardedBackend, check_url
 
 Kind = Literal["html", "json", "image", "video", "other"]
@@ -103,6 +104,13 @@ class Fetcher:
             await self._client.aclose()
 
     def _make_client(self) -> httpx.AsyncClient:
+        try:
+            return self._build_client()
+        except (ValueError, TypeError, httpx.InvalidURL) as e:
+            raise ConfigError(f"cannot use these network settings (proxy {self.settings.proxy!r}, "
+                              f"NO_PROXY {self.settings.no_proxy!r}): {e}") from None
+
+    def _build_client(self) -> httpx.AsyncClient:
         s = self.settings
         verify = ssl_verify(s)
         timeout = httpx.Timeout(s.timeout)
@@ -163,7 +171,10 @@ class Fetcher:
                 return response
             if len(hops) > self.settings.max_hops:
                 raise TooManyHops(f"more than {self.settings.max_hops} redirects", url)
-            current = urljoin(current, location)
+            try:
+                current = urljoin(current, location)
+            except ValueError:
+                raise BlockedURL(f"redirect to a malformed location {location!r}", url) from None
 
     async def _get_with_retries(
         self, url: str, kind: Kind, *, browser_ua: bool, headers: dict[str, str] | None
@@ -207,6 +218,8 @@ class Fetcher:
                         body, blob = await self._read_body(r, url, kind, cap)
             except TimeoutError:
                 raise NetworkError(f"no complete answer within {self.settings.request_deadline:.0f} s", url) from None
+            except httpx.UnsupportedProtocol as e:
+                raise BlockedURL(f"refused: {e}", url) from None
             except httpx.TimeoutException as e:
                 raise NetworkError(f"timed out ({type(e).__name__})", url) from None
             except httpx.TransportError as e:
@@ -231,7 +244,7 @@ class Fetcher:
             # Videos go straight to disk: holding a 500 MB file in memory is not an option.
             writer = self.blobs.writer()
             try:
-                async for chunk in r.aiter_raw():
+                async for chunk in r.aiter_bytes():
                     writer.write(chunk)
                     if writer.size > cap:
                         raise TooLarge(f"response exceeds the {kind} cap of {cap} bytes", url)
@@ -240,9 +253,11 @@ class Fetcher:
                 writer.abort()
                 raise
             return None, blob
+        # aiter_bytes() undoes Content-Encoding: the cap counts decoded bytes, so a
+        # small gzip body cannot inflate past it (a gzip bomb).
         chunks: list[bytes] = []
         size = 0
-        async for chunk in r.aiter_raw():
+        async for chunk in r.aiter_bytes():
             size += len(chunk)
             if size > cap:
                 raise TooLarge(f"response exceeds the {kind} cap of {cap} bytes", url)
@@ -303,11 +318,24 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _no_proxy_hosts(no_proxy: str | None) -> list[str]:
+    """NO_PROXY entries as httpx mount patterns.
+
+    CIDR ranges (``10.0.0.0/8``) have no mount pattern and are skipped: a literal
+    address in such a range still goes through the proxy.
+    """
     hosts = []
     for item in (no_proxy or "").split(","):
         item = item.strip()
-        if not item:
+        if not item or "/" in item:
             continue
+        if ":" in item.strip("[]") and not item.startswith("["):
+            try:
+                ipaddress.IPv6Address(item)
+            except ValueError:
+                pass  # host:port
+            else:
+                hosts.append(f"[{item}]")
+                continue
         if item == "*":
             hosts.append("")
         elif item.startswith("."):

@@ -40,7 +40,8 @@ TEXT_TYPES = ("text/plain",)
 PLATFORM = "twitter"
 
 Progress = Callable[[str, str], None]
-"""progress(item, what happened): for a line per item on a terminal."""
+"""progress(item, what happened): for a line per item on a terminal. ``what`` starts with
+``error: `` for a failure and ``change: `` for a change a sweep noticed."""
 
 
 @dataclass
@@ -193,6 +194,9 @@ class Session:
     async def target(self, target: str) -> None:
         """Archive one target given by a user; failures are recorded, not raised."""
         target = target.strip()
+        if is_short_link(target) or is_pic_link(target):
+            # Posts print these links without a scheme: pic.twitter.com/CODE.
+            target = target if "://" in target else f"https://{target}"
         try:
             native_id = post_id_from_url(target)
             if native_id is None and (is_short_link(target) or is_pic_link(target)):
@@ -404,8 +408,9 @@ class Session:
             captures=captures,
         )
         self.summary.statuses[fetched.status] += 1
-        for problem in problems:
-            self._fail(f"post {name}: {problem}")
+        if problems:
+            # One line per post, however many parts of it failed.
+            self._fail(f"post {name}: " + "; ".join(problems))
         if not problems:
             self.summary.posts_captured += 1
             self.progress(name, fetched.status)

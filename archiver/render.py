@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 CARD_VIEWPORT = {"width": 600, "height": 1000}
 PAGE_VIEWPORT = {"width": 1280, "height": 1000}
 
+# complete is also true for an image that failed: a broken image is what the card
+# shows, and waiting for it to load would only time out.
 _IMAGES_LOADED = """(root) => {
     const scope = root || document;
-    return [...scope.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0);
+    return [...scope.querySelectorAll('img')].every(i => i.complete);
 }"""
 _EMBEDS_PENDING = """() => document.querySelectorAll(
     'blockquote.twitter-tweet:not(.twitter-tweet-error), blockquote.twitter-video:not(.twitter-tweet-error)'

@@ -8,6 +8,7 @@ addresses is allowed unless ``Settings.allow_private`` says otherwise.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,14 +46,34 @@ def check_url(url: str, *, allow_private: bool) -> None:
     if allow_private:
         return
     host = host.rstrip(".").lower()
-    try:
-        ipaddress.ip_address(host.split("%")[0])
-    except ValueError:
+    address = literal_address(host)
+    if address is None:
         if host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or "." not in host:
             raise BlockedURL(f"local host name {host} is refused", url) from None
         return
-    if not is_public_ip(host):
+    if not is_public_ip(address):
         raise BlockedURL(f"address {host} is not public and is refused", url)
+
+
+_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$")
+
+
+def literal_address(host: str) -> str | None:
+    """The IP address a host names literally, in any form a resolver accepts, else None.
+
+    ``127.1``, ``0x7f.0.0.1``, ``0177.0.0.1`` and ``2130706433`` all mean 127.0.0.1 to
+    inet_aton, and so to a proxy that resolves them: they must be checked as addresses.
+    """
+    try:
+        return str(ipaddress.ip_address(host.split("%")[0]))
+    except ValueError:
+        pass
+    if _NUMERIC_HOST.match(host):
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):

@@ -144,7 +144,7 @@ class _Sweep:
         self.summary.errors = session.summary.errors + self.summary.errors
         self.summary.events = self._events(session.run_id)
         for event in self.summary.events:
-            self.progress(str(event.get("post_url") or event.get("article_url") or ""), f"{event['kind']}")
+            self.progress(str(event.get("post_url") or event.get("article_url") or ""), f"change: {event['kind']}")
         if notify_url and self.summary.events:
             await self._notify(notify_url)
         return self.summary
