@@ -173,9 +173,9 @@ class Store:
         *,
         post_id: int | None = None,
         article_id: int | None = None,
-    ) -> None:
+    ) -> int:
         self._register_blob(c, capture.blob)
-        c.execute(
+        cursor = c.execute(
             """INSERT INTO captures (run_id, post_id, article_id, kind, captured_at, sha256, path, mime, bytes,
                                      width, height, source_url, source)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -195,6 +195,7 @@ class Store:
                 capture.source,
             ),
         )
+        return int(cursor.lastrowid or 0)
 
     # articles -----------------------------------------------------------------------
     def save_article(
@@ -294,6 +295,15 @@ class Store:
             cursor = c.execute("UPDATE articles SET watched = 0, next_check_at = NULL WHERE url = ?", (url,))
             return cursor.rowcount > 0
 
+    def _add_status_check(
+        self, c: sqlite3.Connection, post_id: int, run_id: int, checked_at: str, status: str, signals: dict[str, object]
+    ) -> int:
+        cursor = c.execute(
+            "INSERT INTO status_checks (post_id, run_id, checked_at, status, signals) VALUES (?, ?, ?, ?, ?)",
+            (post_id, run_id, checked_at, status, json.dumps(signals)),
+        )
+        return int(cursor.lastrowid or 0)
+
     def _add_events(self, c: sqlite3.Connection, run_id: int, now: str, events: list[Event]) -> None:
         c.executemany(
             "INSERT INTO events (run_id, detected_at, kind, post_id, article_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
@@ -339,10 +349,7 @@ class Store:
                     "UPDATE posts SET status = ?, last_checked_at = ?, next_check_at = ? WHERE id = ?",
                     (current, check.checked_at, self._next_check(row["first_archived_at"]), check.post_id),
                 )
-                c.execute(
-                    "INSERT INTO status_checks (post_id, run_id, checked_at, status, signals) VALUES (?, ?, ?, ?, ?)",
-                    (check.post_id, run_id, check.checked_at, check.status, json.dumps(check.signals)),
-                )
+                self._add_status_check(c, check.post_id, run_id, check.checked_at, check.status, check.signals)
                 moved = status_transition(row["status"], check.status)
                 if moved:
                     events.append(Event(moved, check.post_id, None, {"from": row["status"], "to": check.status}))
@@ -443,10 +450,7 @@ class Store:
                      quoted_post_id, int(complete), now, now, next_check_at, fingerprint),
                 )
                 post_id = int(cursor.lastrowid or 0)
-            c.execute(
-                "INSERT INTO status_checks (post_id, run_id, checked_at, status, signals) VALUES (?, ?, ?, ?, ?)",
-                (post_id, run_id, now, status, json.dumps(signals)),
-            )
+            self._add_status_check(c, post_id, run_id, now, status, signals)
             for capture in captures:
                 self._add_capture(c, run_id, capture, post_id=post_id)
             self._add_events(c, run_id, now, events)
