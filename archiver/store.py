@@ -195,7 +195,8 @@ class Store:
                 capture.source,
             ),
         )
-        return int(cursor.lastrowid or 0)
+        capture_id = int(cursor.lastrowid or 0)
+        return capture_id
 
     # articles -----------------------------------------------------------------------
     def save_article(
@@ -302,7 +303,8 @@ class Store:
             "INSERT INTO status_checks (post_id, run_id, checked_at, status, signals) VALUES (?, ?, ?, ?, ?)",
             (post_id, run_id, checked_at, status, json.dumps(signals)),
         )
-        return int(cursor.lastrowid or 0)
+        check_id = int(cursor.lastrowid or 0)
+        return check_id
 
     def _add_events(self, c: sqlite3.Connection, run_id: int, now: str, events: list[Event]) -> None:
         c.executemany(
