@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 
-from . import __version__
 from .config import Settings
 from .errors import ArchiverError
 from .net import proxy_mounts, ssl_verify

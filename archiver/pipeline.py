@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
@@ -18,8 +17,9 @@ from dataclasses import dataclass, field
 from .blobs import Blob
 from .config import Settings
 from .errors import ArchiverError, ContentError, HTTPStatusError, ItemError
-from .media import ImageInfo, copy_media, inspect_image
-from .net import Exchange, Fetcher, Response
+from .article import decode_body, title_of
+from .media import copy_media, inspect_image
+from .net import Exchange, Fetcher
 from .platforms import find_embeds
 from .platforms.base import FoundEmbed, PostData
 from .platforms.twitter import api
@@ -31,7 +31,7 @@ from .platforms.twitter.patterns import (
     post_id_from_url,
     snowflake_time,
 )
-from .render import ArticleShot, Renderer, Shot
+from .render import ArticleShot, Renderer, Shot, check_screenshot
 from .resolve import resolve
 from .store import CaptureFile, Citation, Event, Store
 
@@ -451,26 +451,6 @@ class Session:
         return captures, problems
 
 
-def check_screenshot(shot: Shot, native_id: str) -> ImageInfo:
-    """A card screenshot must show something: a plausible size and more than one colour."""
-    info = inspect_image(shot.png, 100_000_000, shot.url)
-    if info.width < 100 or info.height < 50:
-        raise ContentError(f"card screenshot of post {native_id} is only {info.width}x{info.height}", shot.url)
-    if is_blank(shot.png):
-        raise ContentError(f"card screenshot of post {native_id} is blank", shot.url)
-    return info
-
-
-def is_blank(png: bytes) -> bool:
-    import io
-
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as image:
-        extrema = image.convert("L").getextrema()
-    return bool(extrema[0] == extrema[1])
-
-
 def _signals(signals: dict[str, object]) -> str:
     parts = []
     for source, signal in signals.items():
@@ -494,42 +474,4 @@ def _handle_hint(embeds: list[FoundEmbed]) -> str | None:
         handle = handle_from_url(embed.link)
         if handle:
             return handle
-    return None
-
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-
-
-def decode_body(response: Response) -> str:
-    """Text of an article in whatever charset it declares (header, then markup), else UTF-8."""
-    body = response.body or b""
-    candidates: list[str] = []
-    header = response.headers.get("content-type", "")
-    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", header, re.I)
-    if match:
-        candidates.append(match.group(1))
-    meta = _META_CHARSET.search(body[:4096])
-    if meta:
-        candidates.append(meta.group(1).decode("ascii", "replace"))
-    if body.startswith(b"\xef\xbb\xbf"):
-        candidates.insert(0, "utf-8-sig")
-    for charset in candidates + ["utf-8"]:
-        try:
-            return body.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    # Undeclared and not UTF-8: windows-1252 is what browsers assume, and never fails.
-    return body.decode("cp1252", "replace")
-
-
-def title_of(text: str, is_html: bool) -> str | None:
-    if is_html:
-        from selectolax.lexbor import LexborHTMLParser
-
-        node = LexborHTMLParser(text).css_first("title")
-        title = node.text(strip=True) if node else ""
-        return " ".join(title.split()) or None
-    for line in text.splitlines():
-        if line.strip():
-            return " ".join(line.split())[:300]
     return None

@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from .blobs import BlobStore
 from .config import Settings
-from .errors import BlockedURL, RenderError
+from .errors import BlockedURL, ContentError, RenderError
+from .media import ImageInfo, inspect_image
 from .net import Exchange, OnExchange
 from .safety import check_url
 
@@ -260,3 +261,23 @@ async def _settled(page: Page, checks: int = 20) -> None:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def check_screenshot(shot: Shot, native_id: str) -> ImageInfo:
+    """A card screenshot must show something: a plausible size and more than one colour."""
+    info = inspect_image(shot.png, 100_000_000, shot.url)
+    if info.width < 100 or info.height < 50:
+        raise ContentError(f"card screenshot of post {native_id} is only {info.width}x{info.height}", shot.url)
+    if is_blank(shot.png):
+        raise ContentError(f"card screenshot of post {native_id} is blank", shot.url)
+    return info
+
+
+def is_blank(png: bytes) -> bool:
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        extrema = image.convert("L").getextrema()
+    return bool(extrema[0] == extrema[1])

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from archiver.config import Settings
-from archiver.pipeline import archive, is_blank
+from archiver.pipeline import archive
+from archiver.render import is_blank
 from tests.conftest import assert_files_intact, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
