@@ -66,6 +66,7 @@ class Renderer:
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
         self._context: BrowserContext | None = None
+        self._idle_pages: list[Page] = []
 
     async def __aenter__(self) -> Renderer:
         from playwright.async_api import async_playwright
@@ -151,15 +152,12 @@ class Renderer:
                 except Exception:
                     notes.append(f"card {frame.url} did not finish rendering")
             try:
-                await _settled(page)
-                png = await page.screenshot(full_page=True, type="png")
-                size = await page.evaluate(
-                    "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
-                )
+                png, width, height = await _whole_page(page)
             except Exception as e:
                 raise RenderError(f"page screenshot failed: {_first_line(e)}", url) from None
-            cards = await _card_shots(page)
-        shot = Shot(png=png, width=int(size[0]), height=int(size[1]), url=url, notes=notes)
+            boxes = await _card_boxes(page)
+        cards = await asyncio.to_thread(_crop_cards, png, boxes)
+        shot = Shot(png=png, width=width, height=height, url=url, notes=notes)
         return ArticleShot(page=shot, cards=cards)
 
     def _page(self, viewport: dict[str, int]) -> _PageSession:
@@ -197,7 +195,12 @@ class Renderer:
 
 
 class _PageSession:
-    """A page whose every response is recorded before it closes."""
+    """A page for one job, whose every response is recorded before the job ends.
+
+    Pages are reused: opening a page costs Chromium a new renderer process and about a
+    third of the CPU a card takes. A page goes back to the pool blank, so nothing of one
+    job runs on into the next.
+    """
 
     def __init__(self, renderer: Renderer, viewport: dict[str, int]) -> None:
         self._renderer = renderer
@@ -205,45 +208,99 @@ class _PageSession:
         self._tasks: list[asyncio.Task[None]] = []
         self.page: Page | None = None
 
+    def _on_response(self, response: Any) -> None:
+        self._tasks.append(asyncio.ensure_future(self._renderer._record(response)))
+
     async def __aenter__(self) -> Page:
         context = self._renderer._context
         assert context is not None
-        self.page = await context.new_page()
+        idle = self._renderer._idle_pages
+        self.page = idle.pop() if idle else await context.new_page()
         await self.page.set_viewport_size(self._viewport)  # type: ignore[arg-type]
-        self.page.on("response", lambda r: self._tasks.append(asyncio.ensure_future(self._renderer._record(r))))
+        self.page.on("response", self._on_response)
         return self.page
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self.page is not None
+        page = self.page
+        assert page is not None
         try:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         finally:
-            await self.page.close()
+            page.remove_listener("response", self._on_response)
+            try:
+                await page.goto("about:blank")
+            except Exception:
+                await page.close()  # a page that cannot even go blank is not reused
+            else:
+                self._renderer._idle_pages.append(page)
 
 
-async def _card_shots(page: Page) -> dict[str, Shot]:
-    """Element screenshots of every embed card the page rendered completely."""
-    cards: dict[str, Shot] = {}
+MAX_PAGE_HEIGHT = 16_000
+"""Chromium cannot paint a taller viewport in one piece; longer pages are stitched by it."""
+
+_TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+async def _whole_page(page: Page) -> tuple[bytes, int, int]:
+    """A screenshot of the whole page with every embedded card painted.
+
+    ``full_page=True`` captures by scrolling a viewport-sized window, and Chromium does
+    not paint cross-origin iframes outside the viewport: cards below the fold come out
+    as white boxes. A viewport as tall as the page puts every card on screen at once.
+    """
+    await _settled(page)
+    width, height = await page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    tall = min(int(height), MAX_PAGE_HEIGHT)
+    await page.set_viewport_size({"width": PAGE_VIEWPORT["width"], "height": max(tall, PAGE_VIEWPORT["height"])})
+    await _settled(page)
+    for frame in page.frames:
+        try:
+            await frame.evaluate(_TWO_FRAMES)
+        except Exception:
+            pass  # a frame that went away paints nothing either way
+    png = await page.screenshot(full_page=int(height) > MAX_PAGE_HEIGHT, type="png")
+    info = inspect_image(png, 1_000_000_000, page.url)
+    return png, info.width, info.height
+
+
+async def _card_boxes(page: Page) -> dict[str, tuple[str, dict[str, float]]]:
+    """Where each fully rendered embed card is on the page, by post id."""
+    boxes: dict[str, tuple[str, dict[str, float]]] = {}
     for frame in page.frames:
         if "/embed/Tweet.html" not in frame.url:
             continue
         native_id = parse_qs(urlsplit(frame.url).query).get("id", [""])[0]
-        if not native_id or native_id in cards:
+        if not native_id or native_id in boxes:
             continue
         try:
-            # Chromium throttles the rendering of iframes outside the viewport, and an
-            # element there never becomes "stable" for a screenshot: bring it in first.
-            owner = await frame.frame_element()
-            await owner.scroll_into_view_if_needed()
-            article = frame.locator("article").first
             if not await frame.evaluate(_IMAGES_LOADED, None):
                 continue
-            png = await article.screenshot(type="png")
-            box = await article.bounding_box()
+            box = await frame.locator("article").first.bounding_box()
         except Exception:
             continue  # the post's own card render will be tried instead
-        width, height = (round(box["width"]), round(box["height"])) if box else (0, 0)
-        cards[native_id] = Shot(png=png, width=width, height=height, url=frame.url, notes=[])
+        if box:
+            boxes[native_id] = (frame.url, box)
+    return boxes
+
+
+def _crop_cards(png: bytes, boxes: dict[str, tuple[str, dict[str, float]]]) -> dict[str, Shot]:
+    """Cut each card out of the page screenshot: the same pixels, no second rendering."""
+    import io
+
+    from PIL import Image
+
+    cards: dict[str, Shot] = {}
+    with Image.open(io.BytesIO(png)) as page:
+        for native_id, (url, box) in boxes.items():
+            left, top = round(box["x"]), round(box["y"])
+            right, bottom = left + round(box["width"]), top + round(box["height"])
+            if left < 0 or top < 0 or right > page.width or bottom > page.height or right <= left or bottom <= top:
+                continue
+            out = io.BytesIO()
+            page.crop((left, top, right, bottom)).save(out, format="PNG")
+            cards[native_id] = Shot(png=out.getvalue(), width=right - left, height=bottom - top, url=url, notes=[])
     return cards
 
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Set up archiver on a fresh Debian/Ubuntu machine, then archive the sample article
+# from a local replica of the platform, end to end.
+#
+#   ./setup.sh            install everything, then run the demo
+#   ./setup.sh --no-demo  install only
+#
+# Installs: Debian's chromium, certutil (libnss3-tools) and fonts, a virtual
+# environment in .venv with archiver and its test dependencies.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+demo=1
+[ "${1:-}" = "--no-demo" ] && demo=0
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
+
+need=()
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)
+command -v certutil >/dev/null || need+=(libnss3-tools)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing ${need[*]} (apt)"
+  if ! { as_root apt-get update -q >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null; }; then
+    echo "could not install ${need[*]}: run as root, or install them yourself" >&2
+    exit 1
+  fi
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv"
+  "$python" -m venv .venv
+fi
+echo "== installing archiver into .venv"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/archiver doctor
+
+[ "$demo" = 1 ] || exit 0
+exec .venv/bin/python -m tests.fakeplatform.demo
