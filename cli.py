@@ -275,6 +275,197 @@ def unwatch(ctx: click.Context, url: str) -> None:
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on. Others can reach it only if you change this.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="Port to listen on.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the posts table in a web browser.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, open_browser: bool) -> None:
+    """Browse the archive in Datasette, read-only: screenshots, media, timelines, search.
+
+    Upgrades an older archive's schema first, then serves it read-only (a sweep may
+    write meanwhile). Only stored capture files are served from the data directory.
+    """
+    from archiver.browse.serve import serve as run_serve
+    from archiver.errors import ArchiverError
+
+    try:
+        run_serve(_settings(ctx), host=host, port=port, open_browser=open_browser, announce=click.echo)
+    except ArchiverError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Files hashed at once.  [default: CPUs + 1, at most 8]")
+@click.pass_context
+def verify(ctx: click.Context, as_json: bool, jobs: int | None) -> None:
+    """Re-hash every stored file and check the tamper-evident log.
+
+    Finds missing, changed and unreferenced files, and log entries whose row was
+    edited, deleted or moved, or whose signature fails; prints one line per problem and
+    a summary. Exit code 0: everything holds; 1: problems (each named).
+    """
+    from archiver.errors import ArchiverError
+    from archiver.evidence.verify import verify as run_verify
+
+    bar: Any = None
+    show_bar = sys.stderr.isatty() and not as_json
+
+    def start(total: int) -> None:
+        nonlocal bar
+        if show_bar:
+            bar = click.progressbar(length=max(total, 1), label="re-hashing", file=sys.stderr, width=30)
+            bar.__enter__()
+
+    def advance(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    try:
+        report = run_verify(_settings(ctx), workers=jobs, on_start=start, on_advance=advance)
+    except ArchiverError as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(problem.line())
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
+        click.echo(report.line())
+    ctx.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.option("--wacz", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Write a WACZ web archive here.")
+@click.option("--article", help="Only the runs that captured this article (by its URL) and its posts.")
+@click.option("--post", help="Only the runs that captured this post (a URL or the platform's id).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@click.pass_context
+def export(ctx: click.Context, out: Path, article: str | None, post: str | None, as_json: bool) -> None:
+    """Export what archiver received as a WACZ, for ReplayWeb.page or pywb.
+
+    HTTP responses as WARC records with their headers and bodies, screenshots and
+    provenance as resource and metadata records, a CDXJ index, pages.jsonl and a
+    datapackage.json listing every file's SHA-256. Everything unless --article or --post.
+    """
+    from archiver.errors import ArchiverError
+    from archiver.evidence.wacz import export_wacz
+
+    if article and post:
+        raise click.UsageError("give --article or --post, not both")
+    try:
+        with _reader(ctx) as conn:
+            summary = export_wacz(conn, _settings(ctx).data_dir, out, article=article, post=post)
+    except ArchiverError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(json.dumps(summary.as_dict(), indent=2) if as_json else summary.line())
+
+
+@cli.command()
+@click.argument("post")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def provenance(ctx: click.Context, post: str, as_json: bool) -> None:
+    """How each capture of a post was made: run, tools, requests (a URL or the platform's id)."""
+    from archiver.errors import ArchiverError
+    from archiver.evidence.provenance import post_provenance
+
+    try:
+        with _reader(ctx) as conn:
+            found = post_provenance(conn, _settings(ctx).data_dir, post)
+    except ArchiverError as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    p: Any = found["post"]
+    click.echo(f"{p['url']}  (id {p['native_id']}, now {p['status']})")
+    for link in found["links"]:  # type: ignore[attr-defined]
+        hops = " -> ".join(f"{h['url']} [{h.get('status')}]" for h in link["hops"])
+        click.echo(f"  link {link['url']} resolved {link['resolved_at'][:19]}: {hops or '-'} => {link['final_url']}")
+    for c in found["captures"]:  # type: ignore[attr-defined]
+        run = c["run"]
+        click.echo(f"\ncapture {c['capture_id']}  {c['kind']}  {c['captured_at'][:19]}  {c['bytes']} bytes")
+        click.echo(f"  file     {c['path']}  sha256 {c['sha256']}")
+        click.echo(f"  run      {run['id']} ({run['command']}) {run['started_at'][:19]} to {(run['finished_at'] or '?')[:19]} UTC")
+        click.echo(
+            f"  tools    archiver {run['archiver_version']}, Python {run['python_version']}, {run['os']}"
+            + (f", Chromium {run['browser_version']}" if run["browser_version"] else "")
+            + (f", via proxy {run['proxy_host']}" if run["proxy_host"] else "")
+        )
+        if c["provenance"]:
+            click.echo(f"  run's provenance: capture {c['provenance']['capture_id']}, {c['provenance']['path']}")
+        for r in c["requests"]:
+            mark = "*" if r["gave_this_file"] else " "
+            click.echo(f"  {mark} {r['status']} {r['method']} {r['url']}  ({r['client']}, {r['started_at'][:19]})")
+
+
+@cli.command()
+@click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the private key.  [default: ~/.config/archiver/signing-key.pem]")
+@click.pass_context
+def keygen(ctx: click.Context, key_path: Path | None) -> None:
+    """Make an Ed25519 key pair to sign the log; store its public key in the archive.
+
+    The private key (mode 0600) goes to your config directory or --key, never into the
+    data directory. archiver signs new log entries whenever it finds it (there, or at
+    ARCHIVER_SIGNING_KEY); verify needs only the public key.
+    """
+    from archiver.db import open_db
+    from archiver.errors import ArchiverError
+    from archiver.evidence import keys
+
+    settings = _settings(ctx)
+    try:
+        path, key_id = keys.keygen(settings.data_dir, key_path)
+        conn = open_db(settings.db_path)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            next_seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM log").fetchone()[0]
+            keys.register(conn, keys.load_signer(path), first_seq=next_seq)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+    except ArchiverError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"private key: {path}")
+    click.echo(f"public key {key_id} stored in {settings.db_path}")
+    if key_path is not None and path != keys.default_key_path():
+        click.echo(f"to sign with it: export {keys.KEY_ENV}={path}")
+
+
+@cli.command()
+@click.argument("image")
+@click.option("--max-distance", type=click.IntRange(0, 64), default=10, show_default=True, help="Most differing bits (of 64) to count as near.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def similar(ctx: click.Context, image: str, max_distance: int, as_json: bool) -> None:
+    """Images that look like IMAGE: a capture id, a file's SHA-256, or an image file.
+
+    Compares 64-bit perceptual hashes (dHash) of every photo, poster and screenshot:
+    re-uploads, re-encodings and resized copies are near; nearest first.
+    """
+    from archiver.errors import ArchiverError
+    from archiver.evidence.phash import near_duplicates
+
+    try:
+        with _reader(ctx) as conn:
+            target, matches = near_duplicates(conn, _settings(ctx).data_dir, image, max_distance)
+    except ArchiverError as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
+        click.echo(json.dumps({"hash": target, "matches": [m.as_dict() for m in matches]}, indent=2))
+        return
+    if not matches:
+        click.echo(f"nothing within {max_distance} bits of {target}")
+    for m in matches:
+        click.echo(f"{m.distance:>2}  capture {m.capture_id:<6} {m.kind:<15} {m.post_url or m.article_url or ''}  {m.path}")
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.pass_context
 def doctor(ctx: click.Context, as_json: bool) -> None:

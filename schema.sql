@@ -142,6 +142,49 @@ CREATE TABLE events (
     detail TEXT                 -- JSON: what it was and what it became
 );
 
+-- Evidence (issue 5). A hash chain over every capture and status check: each entry holds
+-- the SHA-256 of its row's canonical JSON and of the entry before it, appended in the same
+-- transaction as the row; `archiver verify` re-checks it. See archiver/evidence/chain.py.
+CREATE TABLE log (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('capture', 'status_check')),
+    ref_table TEXT NOT NULL CHECK (ref_table IN ('captures', 'status_checks')),
+    ref_id INTEGER NOT NULL,    -- the logged row's id in ref_table
+    logged_at TEXT NOT NULL,
+    late INTEGER NOT NULL DEFAULT 0,  -- 1: the row predates the log (an archive upgraded to v4), chained later
+    content_sha256 TEXT NOT NULL,     -- SHA-256 of the row's canonical JSON
+    prev_sha256 TEXT NOT NULL,        -- the previous entry's entry_sha256 (64 zeros for the first)
+    entry_sha256 TEXT NOT NULL,       -- SHA-256 of this entry's canonical JSON, signature excluded
+    key_id TEXT,                      -- signing_keys.key_id of the key that signed it, if any
+    signature TEXT                    -- Ed25519 over entry_sha256, hex
+);
+
+-- Rows older than the log, per table: ids up to up_to_id may be chained late (once).
+CREATE TABLE log_late (
+    ref_table TEXT PRIMARY KEY,
+    up_to_id INTEGER NOT NULL,
+    chained_at TEXT
+);
+
+-- Public keys whose signatures the log carries (`archiver keygen`); private keys never live here.
+CREATE TABLE signing_keys (
+    key_id TEXT PRIMARY KEY,          -- SHA-256 of the raw public key, hex
+    algorithm TEXT NOT NULL DEFAULT 'ed25519',
+    public_key TEXT NOT NULL,         -- raw public key, hex
+    added_at TEXT NOT NULL,
+    first_seq INTEGER                 -- first log entry it signed
+);
+
+-- Perceptual hashes of stored images (photos, posters, screenshots), by file.
+CREATE TABLE image_hashes (
+    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    algorithm TEXT NOT NULL,          -- 'dhash64': 64-bit difference hash, hex
+    hash TEXT NOT NULL,
+    PRIMARY KEY (sha256, algorithm)
+);
+
+CREATE UNIQUE INDEX log_ref ON log(ref_table, ref_id);
+
 CREATE INDEX captures_post ON captures(post_id, kind);
 CREATE INDEX captures_article ON captures(article_id, kind);
 CREATE INDEX captures_sha256 ON captures(sha256);
@@ -153,3 +196,79 @@ CREATE INDEX events_detected ON events(detected_at);
 CREATE INDEX events_post ON events(post_id);
 CREATE INDEX posts_due ON posts(next_check_at);
 CREATE INDEX articles_due ON articles(watched, next_check_at);
+
+-- Browsing (archiver serve): thumbnails, full-text search, a label for posts, indexes
+-- for sorting and facets. See archiver/migrations/0003_browse.sql.
+
+-- A small JPEG of each image capture (photo, poster, screenshot, page_screenshot), made at
+-- capture time. Its file is a blob like any other; capture rows are never changed.
+CREATE TABLE thumbnails (
+    capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    path TEXT NOT NULL,         -- relative to the data directory
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    mime TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+-- What a person recognises a post by, where another table points at it: author and text start.
+ALTER TABLE posts ADD COLUMN label TEXT GENERATED ALWAYS AS (
+    '@' || coalesce(author_handle, '?') || ': ' || substr(replace(coalesce(text, ''), char(10), ' '), 1, 80)
+) VIRTUAL;
+
+-- Full-text search over each post's text, its author and the newsroom's copies of it
+-- (article_posts.embed_text); rowid is posts.id. Kept in sync by the triggers below.
+CREATE VIRTUAL TABLE posts_fts USING fts5(
+    text, embed_text, author,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+    INSERT INTO posts_fts (rowid, text, embed_text, author)
+    VALUES (new.id, new.text,
+            (SELECT group_concat(DISTINCT embed_text) FROM article_posts WHERE post_id = new.id),
+            coalesce(new.author_handle, '') || ' ' || coalesce(new.author_name, ''));
+END;
+
+CREATE TRIGGER posts_fts_update AFTER UPDATE OF text, author_handle, author_name ON posts
+WHEN old.text IS NOT new.text OR old.author_handle IS NOT new.author_handle OR old.author_name IS NOT new.author_name
+BEGIN
+    DELETE FROM posts_fts WHERE rowid = old.id;
+    INSERT INTO posts_fts (rowid, text, embed_text, author)
+    VALUES (new.id, new.text,
+            (SELECT group_concat(DISTINCT embed_text) FROM article_posts WHERE post_id = new.id),
+            coalesce(new.author_handle, '') || ' ' || coalesce(new.author_name, ''));
+END;
+
+CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+    DELETE FROM posts_fts WHERE rowid = old.id;
+END;
+
+CREATE TRIGGER article_posts_fts_insert AFTER INSERT ON article_posts BEGIN
+    DELETE FROM posts_fts WHERE rowid = new.post_id;
+    INSERT INTO posts_fts (rowid, text, embed_text, author)
+    SELECT p.id, p.text,
+           (SELECT group_concat(DISTINCT embed_text) FROM article_posts WHERE post_id = p.id),
+           coalesce(p.author_handle, '') || ' ' || coalesce(p.author_name, '')
+    FROM posts p WHERE p.id = new.post_id;
+END;
+
+CREATE TRIGGER article_posts_fts_update AFTER UPDATE OF embed_text ON article_posts
+WHEN old.embed_text IS NOT new.embed_text
+BEGIN
+    DELETE FROM posts_fts WHERE rowid = new.post_id;
+    INSERT INTO posts_fts (rowid, text, embed_text, author)
+    SELECT p.id, p.text,
+           (SELECT group_concat(DISTINCT embed_text) FROM article_posts WHERE post_id = p.id),
+           coalesce(p.author_handle, '') || ' ' || coalesce(p.author_name, '')
+    FROM posts p WHERE p.id = new.post_id;
+END;
+
+-- Sorting newest first and faceting without scanning every row.
+CREATE INDEX posts_first_archived ON posts(first_archived_at);
+CREATE INDEX posts_author ON posts(author_handle);
+CREATE INDEX posts_platform ON posts(platform);
+CREATE INDEX articles_first_archived ON articles(first_archived_at);
+CREATE INDEX article_posts_removed ON article_posts(removed_at);
+CREATE INDEX events_kind ON events(kind, detected_at);

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from .blobs import Blob
 from .config import Settings
 from .errors import ArchiverError, ContentError, HTTPStatusError, ItemError
+from .evidence.provenance import seal_run
 from .article import decode_body, title_of
-from .media import copy_media, inspect_image
+from .media import ImageInfo, copy_media, inspect_image
 from .net import Exchange, Fetcher
 from .platforms import find_embeds
 from .platforms.base import FoundEmbed, PostData
@@ -34,6 +35,7 @@ from .platforms.twitter.patterns import (
 from .render import ArticleShot, Renderer, Shot, check_screenshot
 from .resolve import resolve
 from .store import CaptureFile, Citation, Event, Store
+from .thumbnails import with_thumbnails
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)
@@ -103,6 +105,8 @@ async def archive_async(
     store = Store(settings)
     try:
         async with Session(settings, store, command, recapture=recapture, progress=progress) as session:
+            if any(post_id_from_url(t) is None for t in targets):
+                session.warm_up()  # an article will need the browser: launch it while fetching
             await asyncio.gather(*(session.target(t) for t in dict.fromkeys(targets)))
         return session.summary
     finally:
@@ -139,11 +143,14 @@ class Session:
         self.fetcher: Fetcher | None = None
         self._renderer: Renderer | None = None
         self._renderer_lock = asyncio.Lock()
+        self._warming: asyncio.Task[None] | None = None
         self._fetcher_cm: Fetcher | None = None
         self._articles = asyncio.Semaphore(settings.concurrency)
         self._pages = asyncio.Semaphore(settings.concurrency)
         self._posts: dict[str, asyncio.Task[int | None]] = {}
         self._fetched: set[str] = set()
+        self._found: set[str] = set()
+        """Distinct posts the run's targets cite: a post in two articles counts once."""
         self._card_offers: dict[str, list[asyncio.Task[ArticleShot | None]]] = {}
 
     # plumbing ------------------------------------------------------------------------
@@ -153,6 +160,9 @@ class Session:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self.summary.posts_found = len(self._found)
+        if self._warming is not None:
+            await self._warming
         try:
             if self._renderer is not None:
                 await self._renderer.__aexit__(None, None, None)
@@ -161,7 +171,11 @@ class Session:
                 if self.fetcher is not None:
                     await self.fetcher.__aexit__(None, None, None)
             finally:
-                self.store.finish_run(self.run_id)
+                try:
+                    # Provenance once every exchange is in: after the browser and client close.
+                    await seal_run(self.store, self.run_id)
+                finally:
+                    self.store.finish_run(self.run_id)
 
     @property
     def posts_seen(self) -> set[str]:
@@ -179,6 +193,17 @@ class Session:
 
     def _on_browser_exchange(self, exchange: Exchange) -> None:
         self.store.record_exchange(self.run_id, "browser", exchange)
+
+    def warm_up(self) -> None:
+        """Launch the browser in the background, so the first page does not wait for it."""
+
+        async def launch() -> None:
+            try:
+                await self.renderer()
+            except ArchiverError:
+                pass  # whoever needs the browser asks again, and reports the failure
+
+        self._warming = asyncio.create_task(launch())
 
     async def renderer(self) -> Renderer:
         """The run's one browser, launched when first needed."""
@@ -204,7 +229,7 @@ class Session:
                 if native_id is None:
                     raise ContentError("link does not lead to a post", target)
             if native_id is not None:
-                self.summary.posts_found += 1
+                self._found.add(native_id)
                 await self.post(native_id, handle_from_url(target))
             else:
                 async with self._articles:
@@ -251,7 +276,7 @@ class Session:
             for embed, native_id in zip(embeds, found):
                 if native_id is not None:
                     by_post.setdefault(native_id, []).append(embed)
-            self.summary.posts_found += len(by_post)
+            self._found.update(by_post)
             for native_id in by_post:
                 self._card_offers.setdefault(native_id, []).append(page_task)
             post_ids = await asyncio.gather(
@@ -285,7 +310,9 @@ class Session:
             self.store.add_article_captures(
                 self.run_id,
                 article_id,
-                [CaptureFile("page_screenshot", blob, "image/png", info.width, info.height, url)],
+                await with_thumbnails(
+                    self.store.blobs, [CaptureFile("page_screenshot", blob, "image/png", info.width, info.height, url)]
+                ),
             )
             return shot
         except ItemError as e:
@@ -390,6 +417,7 @@ class Session:
                 self.summary.media_copied += len(media_captures)
         elif fetched.status == "unknown":
             problems.append(f"status unknown after retries ({_signals(fetched.signals)})")
+        captures = await with_thumbnails(self.store.blobs, captures)
         post_id = self.store.save_post(
             self.run_id,
             platform=PLATFORM,
@@ -417,17 +445,23 @@ class Session:
         return post_id
 
     async def _card(self, native_id: str) -> CaptureFile:
+        """The post's embed card: cut from an article page that rendered it, else rendered alone."""
         shot: Shot | None = None
+        info: ImageInfo | None = None
         for offer in self._card_offers.get(native_id, []):
             page = await offer
             if page is not None and native_id in page.cards:
+                try:
+                    info = check_screenshot(page.cards[native_id], native_id)
+                except ContentError:
+                    continue  # not painted on that page: render it on its own
                 shot = page.cards[native_id]
                 break
-        if shot is None:
+        if shot is None or info is None:
             renderer = await self.renderer()
             async with self._pages:
                 shot = await renderer.post_card(self.settings.endpoints.embed, native_id)
-        info = check_screenshot(shot, native_id)
+            info = check_screenshot(shot, native_id)
         blob: Blob = await asyncio.to_thread(self.store.blobs.put, shot.png, "image/png")
         return CaptureFile("screenshot", blob, "image/png", info.width, info.height, shot.url)
 

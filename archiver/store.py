@@ -21,8 +21,10 @@ from .blobs import Blob, BlobStore
 from .changes import content_change, status_transition
 from .config import Settings
 from .db import open_db, utcnow
+from .evidence.chain import append_entry
 from .net import Exchange
 from .schedule import Schedule
+from .thumbnails import Thumbnail, record_thumbnail
 
 
 @dataclass
@@ -58,6 +60,7 @@ class CaptureFile:
     height: int | None = None
     source_url: str | None = None
     source: str | None = None
+    thumbnail: Thumbnail | None = None  # made before saving, so Pillow never holds the write lock
 
 
 class Store:
@@ -196,6 +199,8 @@ class Store:
             ),
         )
         capture_id = int(cursor.lastrowid or 0)
+        append_entry(c, "captures", capture_id)
+        record_thumbnail(c, capture_id, capture.thumbnail)
         return capture_id
 
     # articles -----------------------------------------------------------------------
@@ -304,6 +309,7 @@ class Store:
             (post_id, run_id, checked_at, status, json.dumps(signals)),
         )
         check_id = int(cursor.lastrowid or 0)
+        append_entry(c, "status_checks", check_id)
         return check_id
 
     def _add_events(self, c: sqlite3.Connection, run_id: int, now: str, events: list[Event]) -> None:

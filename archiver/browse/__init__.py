@@ -1,0 +1,1 @@
+"""Browsing an archive in Datasette: metadata, the plugin, and ``archiver serve``."""

@@ -1,0 +1,335 @@
+"""Datasette metadata for an archive: what each table and column means, how to sort,
+label and facet them, full-text search, and the canned queries people ask most.
+
+``archiver serve`` builds it on the fly, so it always matches the archiver installed;
+``python -m archiver.browse metadata`` prints it for the plain ``datasette`` form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DATABASE = "archive"
+"""Datasette names a database after its file: archive.db."""
+
+TABLES: dict[str, dict[str, Any]] = {
+    "posts": {
+        "description": "One row per archived post. status is the latest verdict; what the post showed while live is kept even after it is gone.",
+        "sort_desc": "first_archived_at",
+        "label_column": "label",
+        "facets": ["status", "platform", "author_handle"],
+        "fts_table": "posts_fts",
+        "fts_pk": "id",
+        "columns": {
+            "id": "archiver's id for the post",
+            "platform": "the platform it was posted on (twitter)",
+            "native_id": "the platform's own id (a tweet id)",
+            "url": "canonical URL of the post; the thumbnail is its embed card as screenshot, linking to the full PNG",
+            "author_handle": "the author's @handle",
+            "author_name": "the author's display name",
+            "text": "the post's text, as last captured",
+            "lang": "language the platform gave the post",
+            "created_at": "when it was posted (from the platform, else from its id)",
+            "status": "latest verdict: live, deleted, unavailable (protected, suspended, withheld) or unknown",
+            "quoted_post_id": "the post this one quotes",
+            "capture_complete": "1 once every capture its status calls for is stored",
+            "first_archived_at": "when archiver first archived it",
+            "last_checked_at": "when it was last checked",
+            "next_check_at": "when a sweep checks it next",
+            "content_fingerprint": "SHA-256 of the text and media last captured, to notice edits",
+        },
+    },
+    "articles": {
+        "description": "One row per article URL given to archiver. Its captures are the HTML as fetched and a full-page screenshot.",
+        "sort_desc": "first_archived_at",
+        "label_column": "title",
+        "columns": {
+            "id": "archiver's id for the article",
+            "url": "the URL as given",
+            "final_url": "the URL after redirects",
+            "title": "the page's title",
+            "http_status": "HTTP status of the last fetch",
+            "content_type": "content type of the last fetch",
+            "first_archived_at": "when archiver first fetched it",
+            "last_fetched_at": "when it was last fetched",
+            "watched": "1 while sweeps re-fetch it; 0 after archiver unwatch",
+            "next_check_at": "when a sweep fetches it next",
+        },
+    },
+    "article_posts": {
+        "description": "Where an article cites a post: one row per distinct link, with the newsroom's copy of the post.",
+        "sort_desc": "first_seen_at",
+        "facets": ["article_id", "form"],
+        "columns": {
+            "article_id": "the citing article",
+            "post_id": "the cited post",
+            "link": "the link as found in the article",
+            "form": "how it was cited: blockquote, iframe, amp, status_link, pic_link or short_link",
+            "embed_text": "the post's text as the newsroom's embed holds it",
+            "first_seen_at": "when archiver first saw this link in the article",
+            "last_seen_at": "when archiver last saw it there",
+            "removed_at": "when the article was first seen without it; empty while present",
+        },
+    },
+    "captures": {
+        "description": "Every file captured, what it shows and when. Re-captures add rows; nothing is replaced.",
+        "sort_desc": "id",
+        "label_column": "kind",
+        "facets": ["kind"],
+        "columns": {
+            "id": "archiver's id for the capture",
+            "run_id": "the run that captured it",
+            "post_id": "the post it shows, if any",
+            "article_id": "the article it shows, if any",
+            "kind": "html, page_screenshot, data, screenshot, photo, video or poster",
+            "captured_at": "when it was captured",
+            "sha256": "SHA-256 of the file",
+            "path": "the file, relative to the data directory (shown as a thumbnail or a link)",
+            "mime": "its content type",
+            "bytes": "its size",
+            "width": "width in pixels (images and videos)",
+            "height": "height in pixels",
+            "source_url": "where it came from",
+            "source": "for data: syndication or oembed",
+        },
+    },
+    "thumbnails": {
+        "description": "A small JPEG of each image capture, made at capture time, for browsing.",
+        "sort_desc": "capture_id",
+        "columns": {
+            "capture_id": "the capture it shrinks",
+            "sha256": "SHA-256 of the thumbnail file",
+            "path": "the thumbnail file, relative to the data directory",
+            "width": "width in pixels",
+            "height": "height in pixels",
+            "mime": "its content type",
+            "created_at": "when it was made",
+        },
+    },
+    "status_checks": {
+        "description": "Every check of a post's status, by archive or sweep. A post is deleted only when both sources say so.",
+        "sort_desc": "id",
+        "facets": ["status"],
+        "columns": {
+            "id": "archiver's id for the check",
+            "post_id": "the post checked",
+            "run_id": "the run that checked it",
+            "checked_at": "when",
+            "status": "the verdict: live, deleted, unavailable or unknown",
+            "signals": "JSON: each source's HTTP status (or error) and what it says",
+        },
+    },
+    "events": {
+        "description": "Changes sweeps noticed: posts gone or back, edited, media changed; embeds added, removed or returned.",
+        "sort_desc": "id",
+        "facets": ["kind"],
+        "columns": {
+            "id": "archiver's id for the event",
+            "run_id": "the run that noticed it",
+            "detected_at": "when it was noticed",
+            "kind": "deleted, unavailable, restored, edited, media_changed, embed_added, embed_removed or embed_returned",
+            "post_id": "the post concerned",
+            "article_id": "the article concerned",
+            "detail": "JSON: what it was and what it became",
+        },
+    },
+    "log": {
+        "description": "The tamper-evident log: every capture and status check, hash-chained (and signed, after `archiver keygen`). `archiver verify` checks it.",
+        "sort_desc": "seq",
+        "facets": ["kind"],
+        "columns": {
+            "seq": "position in the chain",
+            "kind": "capture or status_check",
+            "ref_table": "the table of the logged row",
+            "ref_id": "the logged row's id",
+            "logged_at": "when it was logged",
+            "late": "1 when the row predates the log and was chained when the archive was upgraded",
+            "content_sha256": "SHA-256 of the row's canonical JSON",
+            "prev_sha256": "the previous entry's entry_sha256 (64 zeros for the first)",
+            "entry_sha256": "SHA-256 of this entry, signature excluded",
+            "key_id": "the signing key, if the entry is signed",
+            "signature": "Ed25519 signature over entry_sha256, hex",
+        },
+    },
+    "log_late": {
+        "description": "Rows older than the log, per table: chained once, marked late.",
+        "columns": {
+            "ref_table": "the table",
+            "up_to_id": "rows up to this id predate the log",
+            "chained_at": "when they were chained",
+        },
+    },
+    "signing_keys": {
+        "description": "Public keys that sign the log. Private keys never live in the archive.",
+        "columns": {
+            "key_id": "SHA-256 of the raw public key",
+            "algorithm": "ed25519",
+            "public_key": "the raw public key, hex",
+            "added_at": "when it was added",
+            "first_seq": "the first log entry it signed",
+        },
+    },
+    "image_hashes": {
+        "description": "Perceptual hashes of stored images, to find re-uploads and visual changes (`archiver similar`).",
+        "columns": {
+            "sha256": "the image file",
+            "algorithm": "dhash64: a 64-bit difference hash",
+            "hash": "the hash, hex",
+        },
+    },
+    "links": {
+        "description": "How each short or media link was resolved, hop by hop.",
+        "sort_desc": "resolved_at",
+        "columns": {
+            "url": "the link",
+            "final_url": "where it led",
+            "hops": "JSON list of every hop: url and HTTP status",
+            "resolved_at": "when it was resolved",
+            "error": "why it could not be resolved, if it could not",
+        },
+    },
+    "runs": {
+        "description": "One row per invocation of archiver that captured anything, with the versions and user agents it used.",
+        "sort_desc": "id",
+        "label_column": "started_at",
+        "facets": ["command"],
+        "columns": {
+            "id": "archiver's id for the run",
+            "command": "archive or sweep",
+            "started_at": "when it started",
+            "finished_at": "when it finished; empty if it was killed",
+            "archiver_version": "archiver's version",
+            "python_version": "Python's version",
+            "os": "the operating system",
+            "user_agent": "what archiver's own HTTP client sent",
+            "proxy_host": "host of the proxy used (never its credentials)",
+            "browser_version": "Chromium's version, when the run rendered anything",
+            "browser_user_agent": "Chromium's user agent",
+        },
+    },
+    "exchanges": {
+        "description": "Every HTTP response received, by archiver's client or the browser, with its body's SHA-256.",
+        "sort_desc": "id",
+        "facets": ["client", "status"],
+        "columns": {
+            "id": "archiver's id for the exchange",
+            "run_id": "the run that made it",
+            "client": "http (archiver's client) or browser (Chromium)",
+            "url": "the URL requested",
+            "method": "the HTTP method",
+            "status": "the HTTP status",
+            "headers": "JSON list of the response headers",
+            "started_at": "when the request was sent",
+            "sha256": "SHA-256 of the body, when it was kept",
+            "bytes": "size of the body",
+        },
+    },
+    "blobs": {
+        "description": "Every stored file, once, named by its SHA-256 and never changed.",
+        "sort_desc": "created_at",
+        "label_column": "path",
+        "facets": ["mime"],
+        "columns": {
+            "sha256": "SHA-256 of the file",
+            "path": "the file, relative to the data directory",
+            "bytes": "its size",
+            "mime": "its content type",
+            "created_at": "when it was stored",
+        },
+    },
+    "schema_migrations": {
+        "description": "The schema versions applied to this archive, and when.",
+        "sort_desc": "version",
+        "columns": {"version": "schema version", "name": "what it changed", "applied_at": "when it was applied"},
+    },
+    "posts_fts": {
+        "description": "Full-text index of posts: text, embed text and author (kept in sync by triggers).",
+        "hidden": True,
+        "columns": {"text": "the post's text", "embed_text": "the newsroom's copies", "author": "handle and name"},
+    },
+}
+
+QUERIES: dict[str, dict[str, Any]] = {
+    "recently_deleted": {
+        "title": "Recently deleted or unavailable posts",
+        "description": "Posts found gone, newest first: those that turned while watched, and those already gone when first archived.",
+        "sql": """with found as (
+    select e.post_id, e.detected_at, e.kind from events e
+    where e.kind in ('deleted', 'unavailable')
+    union all
+    select p.id, p.first_archived_at, p.status from posts p
+    where p.status in ('deleted', 'unavailable')
+      and not exists (select 1 from events e where e.post_id = p.id and e.kind = p.status)
+)
+select f.detected_at, f.kind, p.id as post_id, p.status as status_now, p.url, p.author_handle, p.text,
+       (select group_concat(a.url, ' ') from article_posts ap join articles a on a.id = ap.article_id
+        where ap.post_id = p.id) as cited_by
+from found f join posts p on p.id = f.post_id
+order by f.detected_at desc
+limit 1000""",
+    },
+    "articles_that_lost_embeds": {
+        "title": "Articles that lost embeds",
+        "description": "Citations no longer on the article's page, most recently removed first.",
+        "sql": """select ap.removed_at, a.id as article_id, a.title, a.url as article_url, ap.link, ap.form,
+       p.id as post_id, p.url as post_url, p.status, ap.embed_text
+from article_posts ap join articles a on a.id = ap.article_id join posts p on p.id = ap.post_id
+where ap.removed_at is not null
+order by ap.removed_at desc
+limit 1000""",
+    },
+    "edited_posts": {
+        "title": "Posts edited since capture",
+        "description": "Posts whose text changed after archiver first captured them; each change was captured again.",
+        "sql": """select e.detected_at, p.id as post_id, p.url, p.author_handle,
+       json_extract(e.detail, '$.before') as before, json_extract(e.detail, '$.after') as after
+from events e join posts p on p.id = e.post_id
+where e.kind = 'edited'
+order by e.detected_at desc
+limit 1000""",
+    },
+    "author_posts": {
+        "title": "An author's posts",
+        "description": "Every archived post by one author: give the handle, with or without @.",
+        "sql": """select p.id as post_id, p.created_at, p.status, p.url, p.text, p.first_archived_at
+from posts p
+where p.author_handle = ltrim(trim(:handle), '@') collate nocase
+order by p.created_at desc
+limit 1000""",
+    },
+    "article_captures": {
+        "title": "Everything captured for one article",
+        "description": "The article's own captures (HTML, page screenshot) and those of every post it cites. Give the article's URL or id.",
+        "sql": """with article as (
+    select id from articles where url = trim(:article) or final_url = trim(:article) or cast(id as text) = trim(:article)
+)
+select c.id as capture_id, 'article' as of, null as post_url, c.kind, c.captured_at, c.path, c.mime, c.bytes,
+       c.width, c.height, c.sha256, c.source_url
+from captures c where c.article_id in (select id from article)
+union all
+select c.id, 'post', p.url, c.kind, c.captured_at, c.path, c.mime, c.bytes, c.width, c.height, c.sha256, c.source_url
+from captures c join posts p on p.id = c.post_id
+where c.post_id in (select post_id from article_posts where article_id in (select id from article))
+order by 1""",
+    },
+}
+
+
+def metadata() -> dict[str, Any]:
+    """The metadata Datasette reads (``--metadata``): as a dict, ready for JSON."""
+    return {
+        "title": "archiver: posts cited by news articles",
+        "description": (
+            "The social-media posts that news articles embedded, archived with screenshots, media and "
+            "hashes, and re-checked by sweeps: which are still there, which were deleted or edited. "
+            "Start with posts (search them), or a canned query below."
+        ),
+        "about": "archiver",
+        "databases": {
+            DATABASE: {
+                "description": "The archive: articles, the posts they cite, every file captured and every check since.",
+                "tables": TABLES,
+                "queries": QUERIES,
+            }
+        },
+    }

@@ -1,0 +1,280 @@
+"""`archiver verify`: re-hash every stored file and check the log, naming each problem.
+
+Files are streamed and hashed in a thread pool (hashlib releases the GIL on large
+updates, so threads hash on several cores at once). The log is checked entry by entry:
+its own hash, its link to the entry before, its row's content, its signature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Settings
+from ..db import open_db
+from ..errors import StoreError
+from . import chain, keys
+
+TMP_GRACE = 3600.0
+"""A temporary file younger than this may belong to a run writing right now."""
+CHUNK = 1024 * 1024
+
+
+@dataclass
+class Problem:
+    kind: str
+    """missing, changed, unreferenced, unlisted, row_deleted, row_changed, row_unlogged,
+    entry_changed, chain_broken, bad_signature, unknown_key"""
+    where: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.kind}: {self.where}: {self.detail}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "where": self.where, "detail": self.detail}
+
+
+@dataclass
+class VerifyReport:
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    entries: int = 0
+    late: int = 0
+    signed: int = 0
+    unsigned_since_key: int = 0
+    first_broken: int | None = None
+    """seq of the first log entry found broken (changed, unlinked, its row edited or gone)."""
+    head: tuple[int, str] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def _broken(self, seq: int) -> None:
+        if self.first_broken is None or seq < self.first_broken:
+            self.first_broken = seq
+
+    def line(self) -> str:
+        rate = self.bytes / self.seconds / 1e6 if self.seconds else 0.0
+        text = (
+            f"{self.files} files ({self.bytes / 1e6:.1f} MB, {rate:.0f} MB/s) re-hashed, {self.entries} log entries "
+            f"checked ({self.late} chained late, {self.signed} signed): "
+        )
+        if self.ok:
+            return text + "all hold"
+        text += f"{len(self.problems)} problems"
+        if self.first_broken is not None:
+            text += f"; first broken log entry: #{self.first_broken}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "problems": [p.as_dict() for p in self.problems],
+            "notes": self.notes,
+            "files": self.files,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "entries": self.entries,
+            "late": self.late,
+            "signed": self.signed,
+            "unsigned_since_key": self.unsigned_since_key,
+            "first_broken": self.first_broken,
+            "head": {"seq": self.head[0], "entry_sha256": self.head[1]} if self.head else None,
+        }
+
+
+def hash_file(path: Path) -> tuple[str, int] | None:
+    """SHA-256 and size of a file, streamed; None when it cannot be read."""
+    digest = hashlib.sha256()
+    size = 0
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    try:
+        with open(path, "rb", buffering=0) as f:
+            while n := f.readinto(buffer):
+                digest.update(view[:n])
+                size += n
+    except OSError:
+        return None
+    return digest.hexdigest(), size
+
+
+def verify(
+    settings: Settings,
+    *,
+    workers: int | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_advance: Callable[[int], None] | None = None,
+) -> VerifyReport:
+    """Check every file and every log entry. ``on_start(total_bytes)`` and
+    ``on_advance(bytes)`` drive a progress bar; both are called from this thread."""
+    if not settings.db_path.exists():
+        raise StoreError(f"no archive at {settings.db_path}")
+    conn = open_db(settings.db_path)
+    try:
+        report = VerifyReport()
+        late = chain.chain_late_now(conn)
+        if late:
+            report.notes.append(f"{late} rows that predate the log were chained now (late)")
+        _check_files(conn, settings.data_dir, report, workers, on_start, on_advance)
+        _check_log(conn, report)
+        return report
+    finally:
+        conn.close()
+
+
+def _walk_blobs(data_dir: Path, report: VerifyReport) -> set[str]:
+    root = data_dir / "blobs"
+    found: set[str] = set()
+    now = time.time()
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = Path(dirpath).relative_to(data_dir).as_posix()
+        if rel_dir == "blobs/tmp":
+            dirnames[:] = []
+            for name in filenames:
+                try:
+                    age = now - (Path(dirpath) / name).stat().st_mtime
+                except FileNotFoundError:
+                    continue
+                # Young ones are being written; old ones a killed run left, which the
+                # next archive or sweep removes. Neither is evidence, so not a problem.
+                if age > TMP_GRACE:
+                    report.notes.append(f"stale temporary file {rel_dir}/{name} ({age / 3600:.1f} h old)")
+            continue
+        for name in filenames:
+            found.add(f"{rel_dir}/{name}")
+    return found
+
+
+def _check_files(
+    conn: sqlite3.Connection,
+    data_dir: Path,
+    report: VerifyReport,
+    workers: int | None,
+    on_start: Callable[[int], None] | None,
+    on_advance: Callable[[int], None] | None,
+) -> None:
+    # Walk first, read the table second: a concurrent run places a file before its row,
+    # so every file it adds after the walk is simply not seen, never called unreferenced.
+    on_disk = _walk_blobs(data_dir, report)
+    blobs = conn.execute("SELECT sha256, path, bytes FROM blobs ORDER BY path").fetchall()
+    listed = {b["path"] for b in blobs}
+    for c in conn.execute(
+        """SELECT c.id, c.sha256, c.path FROM captures c LEFT JOIN blobs b ON b.sha256 = c.sha256
+           WHERE b.sha256 IS NULL OR b.path != c.path"""
+    ):
+        report.problems.append(Problem("unlisted", f"capture {c['id']}", f"{c['path']} is not the stored file of {c['sha256']}"))
+    for path in sorted(on_disk - listed):
+        still = conn.execute("SELECT 1 FROM blobs WHERE path = ?", (path,)).fetchone()
+        if not still:
+            report.problems.append(Problem("unreferenced", path, "file under blobs/ that the database does not list"))
+    total = sum(int(b["bytes"]) for b in blobs)
+    if on_start:
+        on_start(total)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers or min(8, (os.cpu_count() or 2) + 1)) as pool:
+        futures = {pool.submit(hash_file, data_dir / b["path"]): b for b in blobs}
+        for future in as_completed(futures):
+            b = futures[future]
+            result = future.result()
+            if on_advance:
+                on_advance(int(b["bytes"]))
+            if result is None:
+                report.problems.append(Problem("missing", b["path"], f"file of {b['sha256']} is gone"))
+                continue
+            digest, size = result
+            report.files += 1
+            report.bytes += size
+            if digest != b["sha256"] or size != b["bytes"]:
+                report.problems.append(
+                    Problem("changed", b["path"], f"SHA-256 is now {digest} ({size} bytes), recorded {b['sha256']} ({b['bytes']} bytes)")
+                )
+    report.seconds = time.perf_counter() - started
+    # Order of completion is the pool's; order of the report is the paths'.
+    report.problems.sort(key=lambda p: (p.kind not in ("unlisted",), p.where))
+
+
+def _check_log(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    public = {r["key_id"]: (r["public_key"], r["first_seq"]) for r in conn.execute("SELECT * FROM signing_keys")}
+    signing_since = min((s for _, s in public.values() if s is not None), default=None)
+    rows: dict[str, dict[int, sqlite3.Row]] = {
+        table: {int(r["id"]): r for r in conn.execute(f"SELECT {', '.join(fields)} FROM {table}")}
+        for table, fields in chain.FIELDS.items()
+    }
+    late_limit = {r["ref_table"]: int(r["up_to_id"]) for r in conn.execute("SELECT * FROM log_late")}
+    logged: set[tuple[str, int]] = set()
+    prev = chain.GENESIS
+    expected_seq = 1
+    for r in conn.execute("SELECT * FROM log ORDER BY seq"):
+        entry = chain.Entry.from_row(r)
+        where = f"log entry #{entry.seq} ({entry.ref_table} row {entry.ref_id})"
+        report.entries += 1
+        report.late += int(entry.late)
+        logged.add((entry.ref_table, entry.ref_id))
+        if entry.seq != expected_seq:
+            report.problems.append(Problem("chain_broken", where, f"expected entry #{expected_seq} here: entries are missing"))
+            report._broken(entry.seq)
+        if entry.prev_sha256 != prev:
+            report.problems.append(
+                Problem("chain_broken", where, "does not link to the entry before it (an entry was changed, deleted or moved)")
+            )
+            report._broken(entry.seq)
+        digest = entry.digest()
+        if digest != r["entry_sha256"]:
+            report.problems.append(Problem("entry_changed", where, "the entry's own fields were changed after it was logged"))
+            report._broken(entry.seq)
+        if entry.late and entry.ref_id > late_limit.get(entry.ref_table, 0):
+            report.problems.append(Problem("entry_changed", where, "marked late but its row was added after the log began"))
+            report._broken(entry.seq)
+        row = rows.get(entry.ref_table, {}).get(entry.ref_id)
+        if row is None:
+            report.problems.append(Problem("row_deleted", where, f"the logged {entry.kind} row is gone"))
+            report._broken(entry.seq)
+        elif chain.content_sha256(entry.ref_table, row) != entry.content_sha256:
+            report.problems.append(Problem("row_changed", where, f"the {entry.kind} row differs from what was logged"))
+            report._broken(entry.seq)
+        if r["signature"]:
+            key = public.get(r["key_id"])
+            if key is None:
+                report.problems.append(Problem("unknown_key", where, f"signed by key {r['key_id']}, not stored in the archive"))
+                report._broken(entry.seq)
+            elif not keys.check_signature(key[0], r["entry_sha256"].encode("ascii"), r["signature"]):
+                report.problems.append(Problem("bad_signature", where, f"signature does not verify with key {r['key_id'][:16]}"))
+                report._broken(entry.seq)
+            else:
+                report.signed += 1
+        elif signing_since is not None and entry.seq >= signing_since:
+            report.unsigned_since_key += 1
+        prev = r["entry_sha256"]
+        expected_seq = entry.seq + 1
+        report.head = (entry.seq, r["entry_sha256"])
+    for table, by_id in rows.items():
+        for ref_id in sorted(by_id):
+            if (table, ref_id) not in logged:
+                report.problems.append(
+                    Problem("row_unlogged", f"{table} row {ref_id}", "has no log entry: it was added outside archiver")
+                )
+    if report.late:
+        report.notes.append(
+            f"{report.late} entries were chained late: their rows predate the log (an archive from before "
+            "schema version 4), so the log vouches for them only from when they were chained"
+        )
+    if report.unsigned_since_key:
+        report.notes.append(
+            f"{report.unsigned_since_key} entries after signing began are unsigned (written without the private key)"
+        )
+    if public:
+        report.notes.append("signing keys: " + ", ".join(sorted(public)))
+    if report.head:
+        report.notes.append(f"log head: #{report.head[0]} {report.head[1]} (keep it elsewhere to pin the log)")
