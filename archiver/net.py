@@ -125,6 +125,9 @@ class Fetcher:
             direct._pool._network_backend = GuardedBackend()  # type: ignore[attr-defined]
         return httpx.AsyncClient(
             mounts=proxy_mounts(s, direct, verify, limits),
+            # Every URL matches a mount, but the client still builds a default transport:
+            # given no context, it would load the CA bundle again (tens of ms per client).
+            verify=verify,
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,
