@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from .blobs import Blob
 from .config import Settings
@@ -62,16 +62,8 @@ class Summary:
         return not self.errors
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "run_id": self.run_id,
-            "articles": self.articles,
-            "posts_found": self.posts_found,
-            "posts_captured": self.posts_captured,
-            "posts_reused": self.posts_reused,
-            "media_copied": self.media_copied,
-            "statuses": dict(self.statuses),
-            "errors": self.errors,
-        }
+        # asdict() would rebuild the Counter from (key, count) pairs, counting the pairs.
+        return {**asdict(self), "statuses": dict(self.statuses)}
 
     def line(self) -> str:
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items()))

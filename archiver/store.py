@@ -365,29 +365,23 @@ class Store:
         return events
 
     def due_posts(self, now: str | None, limit: int | None) -> list[sqlite3.Row]:
-        """Posts to check, oldest due first; ``now`` None means every post."""
-        sql = "SELECT * FROM posts"
-        params: list[object] = []
-        if now is not None:
-            sql += " WHERE next_check_at IS NULL OR next_check_at <= ?"
-            params.append(now)
-        sql += " ORDER BY next_check_at IS NOT NULL, next_check_at, id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        return list(self.conn.execute(sql, params))
+        """Posts to check, most overdue first; ``now`` None means every post."""
+        return self._due("SELECT * FROM posts WHERE 1", now, limit)
 
     def due_articles(self, now: str | None, limit: int | None) -> list[sqlite3.Row]:
-        sql = "SELECT * FROM articles WHERE watched = 1"
+        """Watched articles to fetch again, most overdue first; ``now`` None means all of them."""
+        return self._due("SELECT * FROM articles WHERE watched = 1", now, limit)
+
+    def _due(self, select: str, now: str | None, limit: int | None) -> list[sqlite3.Row]:
         params: list[object] = []
         if now is not None:
-            sql += " AND (next_check_at IS NULL OR next_check_at <= ?)"
+            select += " AND (next_check_at IS NULL OR next_check_at <= ?)"
             params.append(now)
-        sql += " ORDER BY next_check_at IS NOT NULL, next_check_at, id"
+        select += " ORDER BY next_check_at IS NOT NULL, next_check_at, id"
         if limit is not None:
-            sql += " LIMIT ?"
+            select += " LIMIT ?"
             params.append(limit)
-        return list(self.conn.execute(sql, params))
+        return list(self.conn.execute(select, params))
 
     def get_post(self, platform: str, native_id: str) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.conn.execute(

@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from .config import Settings
 from .db import utcnow
@@ -44,17 +44,8 @@ class SweepSummary:
         return not self.errors
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "run_id": self.run_id,
-            "articles_checked": self.articles_checked,
-            "posts_checked": self.posts_checked,
-            "recaptured": self.recaptured,
-            "left_due": self.left_due,
-            "statuses": dict(self.statuses),
-            "events": self.events,
-            "errors": self.errors,
-            "notified": self.notified,
-        }
+        # asdict() would rebuild the Counter from (key, count) pairs, counting the pairs.
+        return {**asdict(self), "statuses": dict(self.statuses)}
 
     def line(self) -> str:
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items()))

@@ -14,24 +14,33 @@ from tests.fakeplatform import FakePlatform
 from tests.fakeplatform.pytest_plugin import chromium_home, fake_http, fake_platform, fake_world  # noqa: F401
 
 
+def fake_settings(fake_platform: FakePlatform, data_dir: Path, **overrides: object) -> Settings:
+    """Settings for a run against the fake platform, with short timeouts and quick retries.
+
+    Chromium must also run with HOME set to ``chromium_home``: it trusts the test CA
+    through the NSS db there, as a user's Chromium would.
+    """
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "proxy": fake_platform.proxy_url,
+        "ca_bundle": str(fake_platform.ca_pem_path),
+        "timeout": 3.0,
+        "request_deadline": 8.0,
+        "retries": 2,
+        "backoff": 0.05,
+        "max_retry_after": 2.0,
+        "render_timeout": 15.0,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def settings(
     tmp_path: Path, fake_platform: FakePlatform, fake_world: object, chromium_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
-    """Settings for a run against the fake platform, with short timeouts and quick retries."""
-    # Chromium trusts the test CA through the NSS db in this HOME, as a user's would.
     monkeypatch.setenv("HOME", str(chromium_home))
-    return Settings(
-        data_dir=tmp_path / "captures",
-        proxy=fake_platform.proxy_url,
-        ca_bundle=str(fake_platform.ca_pem_path),
-        timeout=3.0,
-        request_deadline=8.0,
-        retries=2,
-        backoff=0.05,
-        max_retry_after=2.0,
-        render_timeout=15.0,
-    )
+    return fake_settings(fake_platform, tmp_path / "captures")
 
 
 def open_archive(settings: Settings) -> sqlite3.Connection:

@@ -19,7 +19,7 @@ from PIL import Image
 
 from archiver.config import Settings
 from archiver.pipeline import Summary, archive
-from tests.conftest import assert_files_intact, open_archive
+from tests.conftest import assert_files_intact, fake_settings, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import media as media_gen
 from tests.fakeplatform import sample as S
@@ -58,17 +58,7 @@ def bad_run(
     fake_platform.world = World.sample()
     fake_platform.latency = 0.0
     fake_platform.clear_requests()
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("bad-run") / "captures",
-        proxy=fake_platform.proxy_url,
-        ca_bundle=str(fake_platform.ca_pem_path),
-        timeout=3.0,
-        request_deadline=8.0,
-        retries=2,
-        backoff=0.05,
-        max_retry_after=2.0,
-        render_timeout=10.0,
-    )
+    settings = fake_settings(fake_platform, tmp_path_factory.mktemp("bad-run") / "captures", render_timeout=10.0)
     targets = list(S.BAD_URLS.values()) + REFUSED_SCHEMES + [GOOD]
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOME", str(chromium_home))

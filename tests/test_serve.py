@@ -21,6 +21,7 @@ from archiver.browser import find_browser
 from archiver.config import Settings
 from archiver.pipeline import archive
 from archiver.sweep import sweep
+from tests.conftest import fake_settings
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
 
@@ -83,7 +84,7 @@ def served(fake_platform: FakePlatform, chromium_home: Path, tmp_path_factory: p
     old_home = os.environ.get("HOME")
     os.environ["HOME"] = str(chromium_home)
     try:
-        settings = Settings(data_dir=data_dir, proxy=fake_platform.proxy_url, ca_bundle=str(fake_platform.ca_pem_path))
+        settings = fake_settings(fake_platform, data_dir)
         summary = archive([S.JULIACA_URL], settings)
         assert summary.ok, summary.errors
         world.posts[S.JULIACA_DOCTOR_ID].status = "deleted"

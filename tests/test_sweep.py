@@ -20,7 +20,7 @@ from archiver.lock import LockHeld, SweepLock
 from archiver.pipeline import archive
 from archiver.queries import history
 from archiver.sweep import sweep
-from tests.conftest import assert_files_intact, open_archive
+from tests.conftest import assert_files_intact, fake_settings, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
 
@@ -51,7 +51,7 @@ def juliaca_archive(
     old_home = os.environ.get("HOME")
     os.environ["HOME"] = str(chromium_home)
     try:
-        settings = Settings(data_dir=data_dir, proxy=fake_platform.proxy_url, ca_bundle=str(fake_platform.ca_pem_path))
+        settings = fake_settings(fake_platform, data_dir)
         summary = archive([S.JULIACA_TXT_URL], settings)
     finally:
         if old_home is not None:
