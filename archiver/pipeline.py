@@ -46,8 +46,23 @@ Progress = Callable[[str, str], None]
 ``error: `` for a failure and ``change: `` for a change a sweep noticed."""
 
 
+class Report:
+    """What a run tells its caller: ``ok`` when nothing failed, and itself as JSON-ready data."""
+
+    errors: list[str]
+    statuses: Counter[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, object]:
+        # asdict() would rebuild the Counter from (key, count) pairs, counting the pairs.
+        return {**asdict(self), "statuses": dict(self.statuses)}  # type: ignore[call-overload]
+
+
 @dataclass
-class Summary:
+class Summary(Report):
     articles: int = 0
     posts_found: int = 0
     posts_captured: int = 0
@@ -56,14 +71,6 @@ class Summary:
     statuses: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     run_id: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_dict(self) -> dict[str, object]:
-        # asdict() would rebuild the Counter from (key, count) pairs, counting the pairs.
-        return {**asdict(self), "statuses": dict(self.statuses)}
 
     def line(self) -> str:
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items()))

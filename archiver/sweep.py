@@ -12,14 +12,14 @@ import asyncio
 import json
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
 from .config import Settings
 from .db import utcnow
 from .errors import ArchiverError, ItemError
 from .lock import SweepLock
 from .net import Fetcher
-from .pipeline import Progress, Session, content_fingerprint
+from .pipeline import Progress, Report, Session, content_fingerprint
 from .platforms.twitter import api
 from .store import Check, Store
 
@@ -28,7 +28,7 @@ BATCH_SECONDS = 1.0
 
 
 @dataclass
-class SweepSummary:
+class SweepSummary(Report):
     run_id: int | None = None
     articles_checked: int = 0
     posts_checked: int = 0
@@ -38,14 +38,6 @@ class SweepSummary:
     events: list[dict[str, object]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     notified: bool | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_dict(self) -> dict[str, object]:
-        # asdict() would rebuild the Counter from (key, count) pairs, counting the pairs.
-        return {**asdict(self), "statuses": dict(self.statuses)}
 
     def line(self) -> str:
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items()))
