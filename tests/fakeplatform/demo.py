@@ -100,7 +100,7 @@ def tour(data: Path) -> None:
     if not db_path.exists():
         print(f"  no {db_path}: archiver stored nothing (see its errors above)")
         return
-    print(f"  {db_path}  SQLite: runs, articles, posts, article_posts, captures, links, exchanges, blobs")
+    print(f"  {db_path}  SQLite: articles, posts, article_posts, captures, links, exchanges, status_checks, log, ... (schema.sql)")
     print(f"  {data / 'blobs'}/  every captured file once, named by its SHA-256 (blobs/ab/cd/<sha256>.<ext>)")
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
@@ -136,7 +136,7 @@ def tour(data: Path) -> None:
             print(f"  {data / path}  {url}")
     print()
     print("Browse it:")
-    print(f"  datasette {db_path}      # Datasette is not installed by setup.sh: .venv/bin/pip install datasette")
+    print(f"  .venv/bin/archiver --data {data} serve     # Datasette on http://127.0.0.1:8001/, read-only")
     print(f"  sqlite3 {db_path} 'SELECT url, status, text FROM posts'   # with the sqlite3 shell")
     print("Run the demo again and the posts are reused ('already archived'); archiver's --recapture")
     print("captures them anew, adding rows beside the old ones.")
