@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -83,20 +82,26 @@ def run_sweep(data_dir: Path, env: dict[str, str], concurrency: int, limit: int 
     command = [archiver, "--data", str(data_dir), "sweep", "--all", "--json", "-c", str(concurrency)]
     if limit:
         command += ["--limit", str(limit)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if result.returncode not in (0, 1):
-        raise SystemExit(f"sweep failed ({result.returncode}): {result.stderr[-2000:]}")
-    summary = json.loads(result.stdout)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        # wait4 gives this child's own peak RSS; RUSAGE_CHILDREN would give the largest so far.
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    peak_kb = usage.ru_maxrss
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"sweep failed ({proc.returncode}): {stderr[-2000:]}")
+    summary = json.loads(stdout)
     checks = summary["posts_checked"]
     return {
         "checks": checks,
         "wall": wall,
         "rate": checks / wall,
-        "peak_mb": peak_kb / 1024 if peak_kb > before else float("nan"),
+        "peak_mb": peak_kb / 1024,
         "errors": len(summary["errors"]),
         "deleted": summary["statuses"].get("deleted", 0),
     }

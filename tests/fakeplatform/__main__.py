@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench-embeds", type=int, default=0, help="also add an article with N one-photo embeds")
     parser.add_argument("--sweep-posts", type=int, default=0, help="also add N text-only posts (sample.add_sweep_posts)")
     args = parser.parse_args(argv)
+    # Dozens of connection threads share one GIL: with the default 5 ms switch interval a
+    # thread ready to answer can wait several intervals, which adds latency no real
+    # platform has. Run on its own, the fake may switch threads more often.
+    sys.setswitchinterval(0.0005)
 
     world = World.sample()
     bench_url = sample.add_bench_article(world, args.bench_embeds)[0] if args.bench_embeds else None

@@ -70,6 +70,9 @@ class ProxyHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Headers and body leave in separate writes: with Nagle's algorithm on, the body
+        # waits for the client's delayed ACK of the headers, up to 40 ms per response.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.tunnel_host: str | None = None
         self.platform = self.server.platform
         self.platform._track(self, True)
