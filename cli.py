@@ -55,7 +55,19 @@ def _reader(ctx: click.Context) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ArchiverGroup(click.Group):
+    """Turns archiver's own errors into one-line messages with exit code 1, for every command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from archiver.errors import ArchiverError
+
+        try:
+            return super().invoke(ctx)
+        except ArchiverError as e:
+            raise click.ClickException(str(e)) from None
+
+
+@click.group(cls=ArchiverGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archiver")
 @click.option(
     "--data",
@@ -115,7 +127,6 @@ def archive(
     URL, or a t.co / pic.twitter.com link. Exit code 0: all archived; 1: some items
     failed (each named on stderr); 2: usage error.
     """
-    from archiver.errors import ArchiverError
     from archiver.pipeline import archive as run_archive
 
     targets = list(urls)
@@ -126,10 +137,7 @@ def archive(
     settings = _settings(ctx)
     if concurrency:
         settings = replace(settings, concurrency=concurrency)
-    try:
-        summary = run_archive(targets, settings, recapture=recapture, progress=_progress(quiet=False, as_json=as_json))
-    except ArchiverError as e:
-        raise click.ClickException(str(e)) from None
+    summary = run_archive(targets, settings, recapture=recapture, progress=_progress(quiet=False, as_json=as_json))
     if as_json:
         click.echo(json.dumps(summary.as_dict(), indent=2))
     else:
@@ -172,7 +180,6 @@ def sweep(
 
     Exit code 0: all checked; 1: some items failed; 75: another sweep holds the lock.
     """
-    from archiver.errors import ArchiverError
     from archiver.lock import LockHeld
     from archiver.schedule import Schedule
     from archiver.sweep import sweep as run_sweep
@@ -196,8 +203,6 @@ def sweep(
         if not quiet:
             click.echo(f"archiver: {e}", err=True)
         ctx.exit(75)
-    except ArchiverError as e:
-        raise click.ClickException(str(e)) from None
     if as_json:
         click.echo(json.dumps(summary.as_dict(), indent=2))
     elif not quiet or summary.events:
@@ -211,14 +216,10 @@ def sweep(
 @click.pass_context
 def deleted(ctx: click.Context, since: str, as_json: bool) -> None:
     """List posts found deleted or unavailable lately."""
-    from archiver.errors import ArchiverError
     from archiver.queries import deleted_since
 
-    try:
-        with _reader(ctx) as conn:
-            found = deleted_since(conn, since)
-    except ArchiverError as e:
-        raise click.ClickException(str(e)) from None
+    with _reader(ctx) as conn:
+        found = deleted_since(conn, since)
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return
@@ -237,14 +238,10 @@ def deleted(ctx: click.Context, since: str, as_json: bool) -> None:
 @click.pass_context
 def history(ctx: click.Context, post: str, as_json: bool) -> None:
     """One post's timeline of checks, captures and changes (a URL or the platform's id)."""
-    from archiver.errors import ArchiverError
     from archiver.queries import history as post_history
 
-    try:
-        with _reader(ctx) as conn:
-            row, entries = post_history(conn, post)
-    except ArchiverError as e:
-        raise click.ClickException(str(e)) from None
+    with _reader(ctx) as conn:
+        row, entries = post_history(conn, post)
     if as_json:
         click.echo(json.dumps({"post": dict(row), "timeline": [e.as_dict() for e in entries]}, indent=2))
         return
@@ -258,17 +255,13 @@ def history(ctx: click.Context, post: str, as_json: bool) -> None:
 @click.pass_context
 def unwatch(ctx: click.Context, url: str) -> None:
     """Stop re-checking an article in sweeps (its posts and captures stay)."""
-    from archiver.errors import ArchiverError
     from archiver.store import Store
 
+    store = Store(_settings(ctx))
     try:
-        store = Store(_settings(ctx))
-        try:
-            found = store.unwatch(url)
-        finally:
-            store.close()
-    except ArchiverError as e:
-        raise click.ClickException(str(e)) from None
+        found = store.unwatch(url)
+    finally:
+        store.close()
     if not found:
         raise click.ClickException(f"{url}: not in the archive")
     click.echo(f"no longer watching {url}")
@@ -286,12 +279,8 @@ def serve(ctx: click.Context, host: str, port: int, open_browser: bool) -> None:
     write meanwhile). Only stored capture files are served from the data directory.
     """
     from archiver.browse.serve import serve as run_serve
-    from archiver.errors import ArchiverError
 
-    try:
-        run_serve(_settings(ctx), host=host, port=port, open_browser=open_browser, announce=click.echo)
-    except ArchiverError as e:
-        raise click.ClickException(str(e)) from None
+    run_serve(_settings(ctx), host=host, port=port, open_browser=open_browser, announce=click.echo)
 
 
 @cli.command()
@@ -305,7 +294,6 @@ def verify(ctx: click.Context, as_json: bool, jobs: int | None) -> None:
     edited, deleted or moved, or whose signature fails; prints one line per problem and
     a summary. Exit code 0: everything holds; 1: problems (each named).
     """
-    from archiver.errors import ArchiverError
     from archiver.evidence.verify import verify as run_verify
 
     bar: Any = None
@@ -323,8 +311,6 @@ def verify(ctx: click.Context, as_json: bool, jobs: int | None) -> None:
 
     try:
         report = run_verify(_settings(ctx), workers=jobs, on_start=start, on_advance=advance)
-    except ArchiverError as e:
-        raise click.ClickException(str(e)) from None
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -352,16 +338,12 @@ def export(ctx: click.Context, out: Path, article: str | None, post: str | None,
     provenance as resource and metadata records, a CDXJ index, pages.jsonl and a
     datapackage.json listing every file's SHA-256. Everything unless --article or --post.
     """
-    from archiver.errors import ArchiverError
     from archiver.evidence.wacz import export_wacz
 
     if article and post:
         raise click.UsageError("give --article or --post, not both")
-    try:
-        with _reader(ctx) as conn:
-            summary = export_wacz(conn, _settings(ctx).data_dir, out, article=article, post=post)
-    except ArchiverError as e:
-        raise click.ClickException(str(e)) from None
+    with _reader(ctx) as conn:
+        summary = export_wacz(conn, _settings(ctx).data_dir, out, article=article, post=post)
     click.echo(json.dumps(summary.as_dict(), indent=2) if as_json else summary.line())
 
 
@@ -371,14 +353,10 @@ def export(ctx: click.Context, out: Path, article: str | None, post: str | None,
 @click.pass_context
 def provenance(ctx: click.Context, post: str, as_json: bool) -> None:
     """How each capture of a post was made: run, tools, requests (a URL or the platform's id)."""
-    from archiver.errors import ArchiverError
     from archiver.evidence.provenance import post_provenance
 
-    try:
-        with _reader(ctx) as conn:
-            found = post_provenance(conn, _settings(ctx).data_dir, post)
-    except ArchiverError as e:
-        raise click.ClickException(str(e)) from None
+    with _reader(ctx) as conn:
+        found = post_provenance(conn, _settings(ctx).data_dir, post)
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return
@@ -415,22 +393,18 @@ def keygen(ctx: click.Context, key_path: Path | None) -> None:
     ARCHIVER_SIGNING_KEY); verify needs only the public key.
     """
     from archiver.db import open_db
-    from archiver.errors import ArchiverError
     from archiver.evidence import keys
 
     settings = _settings(ctx)
+    path, key_id = keys.keygen(settings.data_dir, key_path)
+    conn = open_db(settings.db_path)
     try:
-        path, key_id = keys.keygen(settings.data_dir, key_path)
-        conn = open_db(settings.db_path)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            next_seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM log").fetchone()[0]
-            keys.register(conn, keys.load_signer(path), first_seq=next_seq)
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
-    except ArchiverError as e:
-        raise click.ClickException(str(e)) from None
+        conn.execute("BEGIN IMMEDIATE")
+        next_seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM log").fetchone()[0]
+        keys.register(conn, keys.load_signer(path), first_seq=next_seq)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
     click.echo(f"private key: {path}")
     click.echo(f"public key {key_id} stored in {settings.db_path}")
     if key_path is not None and path != keys.default_key_path():
@@ -448,14 +422,10 @@ def similar(ctx: click.Context, image: str, max_distance: int, as_json: bool) ->
     Compares 64-bit perceptual hashes (dHash) of every photo, poster and screenshot:
     re-uploads, re-encodings and resized copies are near; nearest first.
     """
-    from archiver.errors import ArchiverError
     from archiver.evidence.phash import near_duplicates
 
-    try:
-        with _reader(ctx) as conn:
-            target, matches = near_duplicates(conn, _settings(ctx).data_dir, image, max_distance)
-    except ArchiverError as e:
-        raise click.ClickException(str(e)) from None
+    with _reader(ctx) as conn:
+        target, matches = near_duplicates(conn, _settings(ctx).data_dir, image, max_distance)
     if as_json:
         click.echo(json.dumps({"hash": target, "matches": [m.as_dict() for m in matches]}, indent=2))
         return
