@@ -32,6 +32,7 @@ from .safety import GuardedBackend, check_url
 Kind = Literal["html", "json", "image", "video", "other"]
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 RETRY_CODES = (429, 500, 502, 503, 504)
+INLINE_PUT_BYTES = 256 * 1024
 BROWSER_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 )
@@ -86,13 +87,20 @@ class Fetcher:
         *,
         host_limits: dict[str, asyncio.Semaphore] | None = None,
         connections: int | None = None,
+        defer_blob_sync: bool = False,
     ) -> None:
-        """``host_limits`` shares per-host limits between fetchers; ``connections`` sizes the pool."""
+        """``host_limits`` shares per-host limits between fetchers; ``connections`` sizes the pool.
+
+        ``defer_blob_sync``: bodies are stored as deferred blobs, made durable by the next
+        ``Store.transaction()`` (for many small answers, as a sweep gets). Their files are
+        not in place before then, so a caller that reads a body's file must not set it.
+        """
         self.settings = settings
         self.blobs = blobs
         self.on_exchange = on_exchange
         self._host_limits: dict[str, asyncio.Semaphore] = {} if host_limits is None else host_limits
         self._connections = connections
+        self._defer_blob_sync = defer_blob_sync
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> Fetcher:
@@ -266,8 +274,12 @@ class Fetcher:
                 raise TooLarge(f"response exceeds the {kind} cap of {cap} bytes", url)
             chunks.append(chunk)
         body = b"".join(chunks)
-        blob = await asyncio.to_thread(self.blobs.put, body, mime) if body else None
-        return body, blob
+        if not body:
+            return body, None
+        if self._defer_blob_sync and len(body) <= INLINE_PUT_BYTES:
+            # No fsync to wait for: writing a small file costs less than a hand-off to a thread.
+            return body, self.blobs.put(body, mime, deferred=True)
+        return body, await asyncio.to_thread(self.blobs.put, body, mime, deferred=self._defer_blob_sync)
 
     async def _record(self, exchange: Exchange) -> None:
         if self.on_exchange is None:

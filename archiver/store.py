@@ -21,7 +21,7 @@ from .blobs import Blob, BlobStore
 from .changes import content_change, status_transition
 from .config import Settings
 from .db import open_db, utcnow
-from .evidence.chain import append_entry
+from .evidence.chain import append_entries, append_entry
 from .net import Exchange
 from .schedule import Schedule
 from .thumbnails import Thumbnail, record_thumbnail
@@ -80,8 +80,14 @@ class Store:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         # IMMEDIATE takes the write lock up front, so a concurrent writer waits on the
         # busy timeout instead of failing half-way with SQLITE_BUSY.
-        self.conn.execute("BEGIN IMMEDIATE")
         pending, self._pending_exchanges = self._pending_exchanges, []
+        # Deferred files first: every row about to be written may point at one of them.
+        try:
+            self.blobs.sync()
+        except BaseException:
+            self._pending_exchanges[:0] = pending
+            raise
+        self.conn.execute("BEGIN IMMEDIATE")
         try:
             self._write_exchanges(self.conn, pending)
             yield self.conn
@@ -133,8 +139,9 @@ class Store:
         """Queue an exchange row; queued rows ride along with the next transaction.
 
         One transaction (and fsync) per response would cap a sweep at a few hundred
-        requests a second. A body's file is already durable when it is queued; a kill
-        loses at most the queued rows, never a file or a row pointing at no file.
+        requests a second. A body's file is durable before the row is written (deferred
+        files are synced first); a kill loses at most the queued rows, never a file or
+        a row pointing at no file.
         """
         self._pending_exchanges.append((run_id, client, exchange))
         if len(self._pending_exchanges) >= 500:
@@ -304,13 +311,24 @@ class Store:
     def _add_status_check(
         self, c: sqlite3.Connection, post_id: int, run_id: int, checked_at: str, status: str, signals: dict[str, object]
     ) -> int:
+        row = self._insert_status_check(c, post_id, run_id, checked_at, status, signals)
+        append_entries(c, "status_checks", [row])
+        return int(row["id"])  # type: ignore[call-overload]
+
+    def _insert_status_check(
+        self, c: sqlite3.Connection, post_id: int, run_id: int, checked_at: str, status: str, signals: dict[str, object]
+    ) -> dict[str, object]:
+        """Insert a check without logging it; the caller logs it in the same transaction."""
+        row: dict[str, object] = {
+            "post_id": post_id, "run_id": run_id, "checked_at": checked_at, "status": status,
+            "signals": json.dumps(signals),
+        }
         cursor = c.execute(
             "INSERT INTO status_checks (post_id, run_id, checked_at, status, signals) VALUES (?, ?, ?, ?, ?)",
-            (post_id, run_id, checked_at, status, json.dumps(signals)),
+            (post_id, run_id, checked_at, status, row["signals"]),
         )
-        check_id = int(cursor.lastrowid or 0)
-        append_entry(c, "status_checks", check_id)
-        return check_id
+        row["id"] = int(cursor.lastrowid or 0)
+        return row
 
     def _add_events(self, c: sqlite3.Connection, run_id: int, now: str, events: list[Event]) -> None:
         c.executemany(
@@ -346,6 +364,7 @@ class Store:
         now = utcnow()
         events: list[Event] = []
         with self.transaction() as c:
+            logged: list[dict[str, object]] = []
             for check in checks:
                 row = c.execute(
                     "SELECT status, first_archived_at FROM posts WHERE id = ?", (check.post_id,)
@@ -357,10 +376,13 @@ class Store:
                     "UPDATE posts SET status = ?, last_checked_at = ?, next_check_at = ? WHERE id = ?",
                     (current, check.checked_at, self._next_check(row["first_archived_at"]), check.post_id),
                 )
-                self._add_status_check(c, check.post_id, run_id, check.checked_at, check.status, check.signals)
+                logged.append(
+                    self._insert_status_check(c, check.post_id, run_id, check.checked_at, check.status, check.signals)
+                )
                 moved = status_transition(row["status"], check.status)
                 if moved:
                     events.append(Event(moved, check.post_id, None, {"from": row["status"], "to": check.status}))
+            append_entries(c, "status_checks", logged)
             self._add_events(c, run_id, now, events)
         return events
 

@@ -152,8 +152,14 @@ class _Sweep:
         async def worker() -> None:
             # A client per worker: httpcore scans its whole pool on every request, so one
             # shared pool of 32+ connections costs more CPU per request than 32 small ones.
+            # Answers are small and many: their files are synced once per batch of checks.
             async with Fetcher(
-                self.settings, self.store.blobs, session.record_http, host_limits=host_limits, connections=2
+                self.settings,
+                self.store.blobs,
+                session.record_http,
+                host_limits=host_limits,
+                connections=2,
+                defer_blob_sync=True,
             ) as fetcher:
                 await drain(fetcher)
 

@@ -24,14 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archiver.config import Settings  # noqa: E402
-from archiver.db import utcnow  # noqa: E402
-from archiver.pipeline import content_fingerprint  # noqa: E402
-from archiver.platforms.twitter.parse import parse_syndication  # noqa: E402
-from archiver.store import Store  # noqa: E402
 from tests.fakeplatform import World  # noqa: E402
 from tests.fakeplatform import sample as S  # noqa: E402
-from tests.fakeplatform.syndication import tweet_result  # noqa: E402
+from tests.synthetic import write_archived_posts  # noqa: E402
 
 
 def start_platform(posts: int, latency: float) -> tuple[subprocess.Popen[str], dict[str, str]]:
@@ -54,34 +49,24 @@ def start_platform(posts: int, latency: float) -> tuple[subprocess.Popen[str], d
 
 def build_archive(data_dir: Path, posts: int) -> None:
     world = World.sample()
-    ids = S.add_sweep_posts(world, posts)
-    store = Store(Settings(data_dir=data_dir))
-    now = utcnow()
-    rows = []
-    for pid in ids:
-        post = world.posts[pid]
-        data = parse_syndication(tweet_result(world, post), str(pid))
-        # archived two months ago, so a real schedule would check them daily; --all checks them now
-        rows.append((
-            "twitter", str(pid), f"https://x.com/{post.user.screen_name}/status/{pid}", post.user.screen_name,
-            post.user.name, data.text, data.created_at, "live", 1, "2026-09-01T00:00:00Z", now, now,
-            content_fingerprint(data),
-        ))
-    with store.transaction() as c:
-        c.executemany(
-            """INSERT INTO posts (platform, native_id, url, author_handle, author_name, text, created_at, status,
-                                  capture_complete, first_archived_at, last_checked_at, next_check_at,
-                                  content_fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            rows,
-        )
-    store.close()
+    # archived two months ago, so a real schedule would check them daily; --all checks them now
+    write_archived_posts(data_dir, world, S.add_sweep_posts(world, posts))
 
 
-def run_sweep(data_dir: Path, env: dict[str, str], concurrency: int, limit: int | None) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a running process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_sweep(
+    data_dir: Path, env: dict[str, str], concurrency: int, limit: int | None, platform_pid: int
+) -> dict[str, float]:
     archiver = str(Path(sys.executable).parent / "archiver")
     command = [archiver, "--data", str(data_dir), "sweep", "--all", "--json", "-c", str(concurrency)]
     if limit:
         command += ["--limit", str(limit)]
+    platform_cpu = cpu_seconds(platform_pid)
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
@@ -89,6 +74,7 @@ def run_sweep(data_dir: Path, env: dict[str, str], concurrency: int, limit: int 
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - started
+        platform_cpu = cpu_seconds(platform_pid) - platform_cpu
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
@@ -102,6 +88,8 @@ def run_sweep(data_dir: Path, env: dict[str, str], concurrency: int, limit: int 
         "wall": wall,
         "rate": checks / wall,
         "peak_mb": peak_kb / 1024,
+        "cpu_ms": (usage.ru_utime + usage.ru_stime) / checks * 1000,
+        "platform_cpu_ms": platform_cpu / checks * 1000,
         "errors": len(summary["errors"]),
         "deleted": summary["statuses"].get("deleted", 0),
     }
@@ -124,11 +112,15 @@ def main() -> None:
             for concurrency, limit in ((1, args.sample), (args.concurrency, None)):
                 data_dir = Path(tmp) / f"c{concurrency}"
                 build_archive(data_dir, args.posts)
-                results[concurrency] = run_sweep(data_dir, env, concurrency, limit)
-        print(f"{'concurrency':>11} {'checks':>7} {'wall s':>8} {'checks/s':>9} {'peak MB':>8} {'errors':>6}")
+                results[concurrency] = run_sweep(data_dir, env, concurrency, limit, proc.pid)
+        print(
+            f"{'concurrency':>11} {'checks':>7} {'wall s':>8} {'checks/s':>9} {'peak MB':>8} {'errors':>6}"
+            f" {'sweep CPU ms/check':>18} {'platform CPU ms/check':>21}"
+        )
         for concurrency, r in results.items():
             print(
-                f"{concurrency:>11} {r['checks']:>7.0f} {r['wall']:>8.1f} {r['rate']:>9.1f} {r['peak_mb']:>8.0f} {r['errors']:>6.0f}"
+                f"{concurrency:>11} {r['checks']:>7.0f} {r['wall']:>8.1f} {r['rate']:>9.1f} {r['peak_mb']:>8.0f}"
+                f" {r['errors']:>6.0f} {r['cpu_ms']:>18.2f} {r['platform_cpu_ms']:>21.2f}"
             )
         one, many = results[1], results[args.concurrency]
         print(f"concurrency 1 extrapolated to {args.posts} posts: {args.posts / one['rate']:.0f} s")

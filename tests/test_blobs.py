@@ -4,6 +4,10 @@ import time
 from pathlib import Path
 
 from archiver.blobs import BlobStore
+from archiver.config import Settings
+from archiver.net import Exchange
+from archiver.store import Store
+from tests.conftest import assert_files_intact, open_archive
 
 
 def test_put_is_content_addressed_and_deduplicated(tmp_path: Path) -> None:
@@ -54,3 +58,42 @@ def test_clean_tmp_removes_only_old_leftovers(tmp_path: Path) -> None:
     os.utime(old, (an_hour_ago, an_hour_ago))
     store.clean_tmp()
     assert not old.exists() and young.exists()
+
+
+def test_deferred_put_is_in_place_only_after_sync(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    first = store.put(b'{"id_str": "1"}', "application/json", deferred=True)
+    twice = store.put(b'{"id_str": "1"}', "application/json", deferred=True)
+    other = store.put(b'{"id_str": "2"}', "application/json", deferred=True)
+    assert first == twice
+    assert not (tmp_path / first.path).exists() and not (tmp_path / other.path).exists()
+    assert len(list(store.tmp_dir.iterdir())) == 3
+    store.sync()
+    assert (tmp_path / first.path).read_bytes() == b'{"id_str": "1"}'
+    assert (tmp_path / other.path).read_bytes() == b'{"id_str": "2"}'
+    assert list(store.tmp_dir.iterdir()) == []
+    store.sync()  # nothing pending: nothing to do
+
+
+def test_deferred_put_of_a_stored_blob_leaves_it_alone(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    blob = store.put(b"evidence", "text/plain")
+    before = (tmp_path / blob.path).stat()
+    assert store.put(b"evidence", "text/plain", deferred=True) == blob
+    store.sync()
+    after = (tmp_path / blob.path).stat()
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+
+
+def test_a_transaction_places_deferred_files_before_its_rows(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    store = Store(settings)
+    run_id = store.start_run("test")
+    blob = store.blobs.put(b'{"id_str": "7"}', "application/json", deferred=True)
+    store.record_exchange(run_id, "http", Exchange("https://example.com/a", "GET", 200, [], "2026-01-01T00:00:00Z", blob))
+    assert not (tmp_path / blob.path).exists()
+    store.flush()
+    assert (tmp_path / blob.path).exists()
+    assert open_archive(settings).execute("SELECT count(*) FROM exchanges").fetchone()[0] == 1
+    assert assert_files_intact(settings) == 1
+    store.close()

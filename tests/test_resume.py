@@ -21,9 +21,12 @@ import pytest
 
 from archiver.config import Settings
 from archiver.pipeline import archive
+from archiver.evidence.verify import verify
+from archiver.sweep import sweep
 from tests.conftest import assert_files_intact, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
+from tests.synthetic import write_archived_posts
 
 CLI = [sys.executable, "-c", "from archiver.cli import cli; cli()"]
 GIVE_UP_AFTER = 180.0
@@ -221,6 +224,58 @@ def test_killed_run_leaves_a_sound_archive_and_the_next_run_completes(
         assert linked == n
         kinds = {r["kind"] for r in db.execute("SELECT kind FROM captures WHERE article_id = ?", (article["id"],))}
         assert kinds == {"html", "page_screenshot"}
+
+
+def test_killed_sweep_leaves_a_sound_archive_and_the_next_sweep_finishes(
+    settings: Settings, fake_platform: FakePlatform, fake_world: World, tmp_path: Path
+) -> None:
+    n = 800
+    ids = S.add_sweep_posts(fake_world, n)
+    fake_platform.world = fake_world  # prime the new posts' tokens
+    fake_platform.latency = 0.05
+    write_archived_posts(settings.data_dir, fake_world, ids)
+    log = (tmp_path / "stderr").open("wb")
+    process = subprocess.Popen(
+        [*CLI, "--data", str(settings.data_dir), "sweep", "--all", "-c", "4"],
+        env=fake_platform.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        start_new_session=True,
+    )
+    try:
+        # Kill once a first batch of checks is committed (its answers' files synced with it)
+        # and others are in flight.
+        give_up = time.monotonic() + GIVE_UP_AFTER
+        while time.monotonic() < give_up and process.poll() is None:
+            got = count(settings.db_path, "SELECT count(*) FROM status_checks")
+            if got:
+                break
+            time.sleep(0.02)
+    finally:
+        kill_tree(process)
+        log.close()
+    stderr = (tmp_path / "stderr").read_text(errors="replace")
+    assert process.returncode == -signal.SIGKILL, f"the sweep ended before it could be killed: {stderr[-2000:]}"
+
+    db = open_archive(settings)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert assert_files_intact(settings) > 0
+    assert db.execute("SELECT count(*) FROM exchanges WHERE sha256 NOT IN (SELECT sha256 FROM blobs)").fetchone()[0] == 0
+    checked = db.execute("SELECT count(DISTINCT post_id) FROM status_checks").fetchone()[0]
+    assert 0 < checked < n
+    db.close()
+
+    # What the killed sweep did not commit is still due; the next sweep checks just that.
+    fake_platform.latency = 0.0
+    summary = sweep(settings)
+    assert summary.ok, summary.errors
+    assert summary.posts_checked == n - checked
+    db = open_archive(settings)
+    assert db.execute("SELECT count(DISTINCT post_id) FROM status_checks").fetchone()[0] == n
+    db.close()
+    assert_files_intact(settings)
+    report = verify(settings)
+    assert report.ok, report.problems
 
 
 # --------------------------------------------------------------------------- temp files

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..db import utcnow
@@ -94,42 +94,50 @@ def read_row(c: sqlite3.Connection, table: str, ref_id: int) -> sqlite3.Row | No
 
 def append_entry(c: sqlite3.Connection, table: str, ref_id: int) -> int:
     """Log one row just inserted; call inside the transaction that inserted it."""
-    if c.execute("SELECT 1 FROM log_late WHERE chained_at IS NULL LIMIT 1").fetchone():
-        chain_late(c, exclude=(table, ref_id))
-    return _append(c, table, ref_id, late=False)
-
-
-def _append(c: sqlite3.Connection, table: str, ref_id: int, *, late: bool) -> int:
     row = read_row(c, table, ref_id)
     if row is None:
         raise ValueError(f"{table} row {ref_id} does not exist")
+    return append_entries(c, table, [row])
+
+
+def append_entries(c: sqlite3.Connection, table: str, rows: Sequence[Mapping[str, object]]) -> int:
+    """Log rows just inserted, in order; call inside the transaction that inserted them.
+
+    Each row holds at least the fields of ``FIELDS[table]``, as stored. The chain's end is
+    looked up once for the lot, so a batch of checks costs one query, not one per row.
+    Returns the last entry's seq.
+    """
+    if c.execute("SELECT 1 FROM log_late WHERE chained_at IS NULL LIMIT 1").fetchone():
+        chain_late(c, exclude={(table, int(row["id"])) for row in rows})  # type: ignore[call-overload]
+    return _write_entries(c, table, rows, late=False)
+
+
+def _write_entries(c: sqlite3.Connection, table: str, rows: Sequence[Mapping[str, object]], *, late: bool) -> int:
     last = c.execute("SELECT seq, entry_sha256 FROM log ORDER BY seq DESC LIMIT 1").fetchone()
-    entry = Entry(
-        seq=int(last["seq"]) + 1 if last else 1,
-        kind=KINDS[table],
-        ref_table=table,
-        ref_id=ref_id,
-        logged_at=utcnow(),
-        late=late,
-        content_sha256=content_sha256(table, row),
-        prev_sha256=last["entry_sha256"] if last else GENESIS,
-    )
-    digest = entry.digest()
+    seq, prev = (int(last["seq"]), str(last["entry_sha256"])) if last else (0, GENESIS)
     signer = keys.current_signer()
-    signature = key = None
-    if signer is not None:
-        keys.register(c, signer, first_seq=entry.seq)
-        signature, key = signer.sign(digest.encode("ascii")), signer.key_id
-    c.execute(
+    if signer is not None and rows:
+        keys.register(c, signer, first_seq=seq + 1)
+    logged_at = utcnow()
+    values = []
+    for row in rows:
+        seq += 1
+        ref_id = int(row["id"])  # type: ignore[call-overload]
+        entry = Entry(seq, KINDS[table], table, ref_id, logged_at, late, content_sha256(table, row), prev)
+        digest = entry.digest()
+        signature = signer.sign(digest.encode("ascii")) if signer is not None else None
+        values.append((seq, entry.kind, table, ref_id, logged_at, int(late), entry.content_sha256, prev, digest,
+                       signer.key_id if signer is not None else None, signature))
+        prev = digest
+    c.executemany(
         """INSERT INTO log (seq, kind, ref_table, ref_id, logged_at, late, content_sha256, prev_sha256, entry_sha256,
                             key_id, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (entry.seq, entry.kind, table, ref_id, entry.logged_at, int(late), entry.content_sha256,
-         entry.prev_sha256, digest, key, signature),
+        values,
     )
-    return entry.seq
+    return seq
 
 
-def chain_late(c: sqlite3.Connection, exclude: tuple[str, int] | None = None) -> int:
+def chain_late(c: sqlite3.Connection, exclude: Collection[tuple[str, int]] = ()) -> int:
     """Chain the rows an archive held before it had a log (schema version < 4), once.
 
     Only ids up to ``log_late.up_to_id`` qualify: a row without an entry above that was
@@ -146,10 +154,12 @@ def chain_late(c: sqlite3.Connection, exclude: tuple[str, int] | None = None) ->
                 WHERE t.id <= ? AND NOT EXISTS (SELECT 1 FROM log l WHERE l.ref_table = ? AND l.ref_id = t.id)""",
             (item["up_to_id"], table),
         ):
-            if (table, int(r["id"])) != exclude:
+            if (table, int(r["id"])) not in exclude:
                 rows.append((str(r["at"]), table, int(r["id"])))
     for _, table, ref_id in sorted(rows):
-        _append(c, table, ref_id, late=True)
+        row = read_row(c, table, ref_id)
+        assert row is not None  # just selected, in this transaction
+        _write_entries(c, table, [row], late=True)
     c.execute("UPDATE log_late SET chained_at = ? WHERE chained_at IS NULL", (utcnow(),))
     return len(rows)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,9 @@ KEY_ENV = "ARCHIVER_SIGNING_KEY"
 KEY_NAME = "signing-key.pem"
 
 
-def default_key_path(env: dict[str, str] | None = None) -> Path:
-    env = dict(os.environ if env is None else env)
+def default_key_path(env: Mapping[str, str] | None = None) -> Path:
+    # Called whenever log entries are written: read os.environ in place, do not copy it.
+    env = os.environ if env is None else env
     if env.get(KEY_ENV):
         return Path(env[KEY_ENV]).expanduser()
     config = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else Path(env.get("HOME", "~")) / ".config"

@@ -57,7 +57,6 @@ def _user(world: World, post: Post) -> dict[str, Any]:
 def _entities(world: World, post: Post) -> dict[str, Any]:
     text = full_text(post)
     short = dict(post.urls)
-    users = {p.user.screen_name.lower(): p.user for p in world.posts.values()}
     urls: list[dict[str, Any]] = []
     hashtags: list[dict[str, Any]] = []
     mentions: list[dict[str, Any]] = []
@@ -69,7 +68,7 @@ def _entities(world: World, post: Post) -> dict[str, Any]:
         elif m.group(2):
             hashtags.append({"indices": span, "text": m.group(2)})
         elif m.group(3):
-            known = users.get(m.group(3).lower())
+            known = world.user_by_handle(m.group(3))
             mentions.append(
                 {
                     "id_str": known.id_str if known else str(abs(hash(m.group(3))) % 10**9),

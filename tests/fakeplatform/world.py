@@ -346,6 +346,11 @@ class World:
         page_hosts = {(urlsplit(u).hostname or "").lower() for u in self.pages}
         return set(PLATFORM_HOSTS) | page_hosts | {h.lower() for h in self.extra_hosts}
 
+    def user_by_handle(self, screen_name: str) -> User | None:
+        # A scan, not an index: tests edit posts in place, and an index would go stale.
+        wanted = screen_name.lower()
+        return next((p.user for p in self.posts.values() if p.user.screen_name.lower() == wanted), None)
+
     def resolve_post(self, post_id: int) -> Post | None:
         """The post syndication answers with: a repost yields its original."""
         post = self.posts.get(post_id)

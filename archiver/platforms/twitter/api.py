@@ -27,6 +27,8 @@ class SourceAnswer:
     response: Response | None
     error: str | None = None
     """Why there is no response (timeout, reset, cap)."""
+    _parsed: dict[str, object] | None = field(default=None, init=False, repr=False, compare=False)
+    _was_parsed: bool = field(default=False, init=False, repr=False, compare=False)
 
     @property
     def status(self) -> int | None:
@@ -48,6 +50,12 @@ class SourceAnswer:
         return "no-answer"
 
     def json(self) -> dict[str, object] | None:
+        """The body as a JSON object, parsed once (a sweep asks for it several times a check)."""
+        if not self._was_parsed:
+            self._parsed, self._was_parsed = self._parse(), True
+        return self._parsed
+
+    def _parse(self) -> dict[str, object] | None:
         if self.response is None or not self.response.body:
             return None
         try:
