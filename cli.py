@@ -227,7 +227,7 @@ def deleted(ctx: click.Context, since: str, as_json: bool) -> None:
         click.echo(f"nothing deleted or unavailable in the last {since}")
         return
     for row in found:
-        click.echo(f"{row['detected_at'][:19]}  {row['kind']:<11}  {row['url']}")
+        click.echo(f"{str(row['detected_at'])[:19]}  {row['kind']:<11}  {row['url']}")
         if row["cited_by"]:
             click.echo(f"{'':33}cited by {row['cited_by']}")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .blobs import Blob
 from .config import Settings
 from .errors import ContentError, HTTPStatusError
-from .net import Fetcher
+from .net import Fetcher, Kind
 from .platforms.base import MediaItem
 
 IMAGE_MIMES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -53,7 +53,7 @@ def inspect_image(data: bytes, max_pixels: int, item: str | None = None) -> Imag
 
 
 async def copy_media(fetcher: Fetcher, settings: Settings, item: MediaItem) -> MediaCopy:
-    kind = "video" if item.kind == "video" else "image"
+    kind: Kind = "video" if item.kind == "video" else "image"
     response = await fetcher.get(item.url, kind)
     if response.status != 200:
         raise HTTPStatusError(f"{item.kind} answered HTTP {response.status}", item.url, response.status)

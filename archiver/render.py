@@ -20,10 +20,10 @@ from .net import Exchange, OnExchange
 from .safety import check_url
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route
+    from playwright.async_api import Browser, BrowserContext, FloatRect, Page, Playwright, Route, ViewportSize
 
-CARD_VIEWPORT = {"width": 600, "height": 1000}
-PAGE_VIEWPORT = {"width": 1280, "height": 1000}
+CARD_VIEWPORT: ViewportSize = {"width": 600, "height": 1000}
+PAGE_VIEWPORT: ViewportSize = {"width": 1280, "height": 1000}
 
 # complete is also true for an image that failed: a broken image is what the card
 # shows, and waiting for it to load would only time out.
@@ -160,7 +160,7 @@ class Renderer:
         shot = Shot(png=png, width=width, height=height, url=url, notes=notes)
         return ArticleShot(page=shot, cards=cards)
 
-    def _page(self, viewport: dict[str, int]) -> _PageSession:
+    def _page(self, viewport: ViewportSize) -> _PageSession:
         assert self._context is not None, "use Renderer as an async context manager"
         return _PageSession(self, viewport)
 
@@ -202,7 +202,7 @@ class _PageSession:
     job runs on into the next.
     """
 
-    def __init__(self, renderer: Renderer, viewport: dict[str, int]) -> None:
+    def __init__(self, renderer: Renderer, viewport: ViewportSize) -> None:
         self._renderer = renderer
         self._viewport = viewport
         self._tasks: list[asyncio.Task[None]] = []
@@ -265,9 +265,9 @@ async def _whole_page(page: Page) -> tuple[bytes, int, int]:
     return png, info.width, info.height
 
 
-async def _card_boxes(page: Page) -> dict[str, tuple[str, dict[str, float]]]:
+async def _card_boxes(page: Page) -> dict[str, tuple[str, FloatRect]]:
     """Where each fully rendered embed card is on the page, by post id."""
-    boxes: dict[str, tuple[str, dict[str, float]]] = {}
+    boxes: dict[str, tuple[str, FloatRect]] = {}
     for frame in page.frames:
         if "/embed/Tweet.html" not in frame.url:
             continue
@@ -285,7 +285,7 @@ async def _card_boxes(page: Page) -> dict[str, tuple[str, dict[str, float]]]:
     return boxes
 
 
-def _crop_cards(png: bytes, boxes: dict[str, tuple[str, dict[str, float]]]) -> dict[str, Shot]:
+def _crop_cards(png: bytes, boxes: dict[str, tuple[str, FloatRect]]) -> dict[str, Shot]:
     """Cut each card out of the page screenshot: the same pixels, no second rendering."""
     import io
 

@@ -311,14 +311,14 @@ class Store:
     def _add_status_check(
         self, c: sqlite3.Connection, post_id: int, run_id: int, checked_at: str, status: str, signals: dict[str, object]
     ) -> int:
-        row = self._insert_status_check(c, post_id, run_id, checked_at, status, signals)
+        check_id, row = self._insert_status_check(c, post_id, run_id, checked_at, status, signals)
         append_entries(c, "status_checks", [row])
-        return int(row["id"])  # type: ignore[call-overload]
+        return check_id
 
     def _insert_status_check(
         self, c: sqlite3.Connection, post_id: int, run_id: int, checked_at: str, status: str, signals: dict[str, object]
-    ) -> dict[str, object]:
-        """Insert a check without logging it; the caller logs it in the same transaction."""
+    ) -> tuple[int, dict[str, object]]:
+        """Insert a check without logging it; the caller logs the row in the same transaction."""
         row: dict[str, object] = {
             "post_id": post_id, "run_id": run_id, "checked_at": checked_at, "status": status,
             "signals": json.dumps(signals),
@@ -327,8 +327,9 @@ class Store:
             "INSERT INTO status_checks (post_id, run_id, checked_at, status, signals) VALUES (?, ?, ?, ?, ?)",
             (post_id, run_id, checked_at, status, row["signals"]),
         )
-        row["id"] = int(cursor.lastrowid or 0)
-        return row
+        check_id = int(cursor.lastrowid or 0)
+        row["id"] = check_id
+        return check_id, row
 
     def _add_events(self, c: sqlite3.Connection, run_id: int, now: str, events: list[Event]) -> None:
         c.executemany(
@@ -377,7 +378,7 @@ class Store:
                     (current, check.checked_at, self._next_check(row["first_archived_at"]), check.post_id),
                 )
                 logged.append(
-                    self._insert_status_check(c, check.post_id, run_id, check.checked_at, check.status, check.signals)
+                    self._insert_status_check(c, check.post_id, run_id, check.checked_at, check.status, check.signals)[1]
                 )
                 moved = status_transition(row["status"], check.status)
                 if moved:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -142,8 +143,8 @@ class _Sweep:
 
         await asyncio.gather(*(one(url) for url in urls))
 
-    async def _posts(self, session: Session, posts: list[object]) -> None:
-        queue: asyncio.Queue[object] = asyncio.Queue()
+    async def _posts(self, session: Session, posts: list[sqlite3.Row]) -> None:
+        queue: asyncio.Queue[sqlite3.Row] = asyncio.Queue()
         for post in posts:
             queue.put_nowait(post)
 
@@ -176,14 +177,14 @@ class _Sweep:
                 except ArchiverError:
                     raise
                 except Exception as e:  # noqa: BLE001 - one broken post must not end the sweep
-                    self.summary.errors.append(f"{row['url']}: unexpected {type(e).__name__}: {e}")  # type: ignore[index]
+                    self.summary.errors.append(f"{row['url']}: unexpected {type(e).__name__}: {e}")
                 if len(self._batch) >= BATCH_SIZE or time.monotonic() - self._last_flush >= BATCH_SECONDS:
                     self._flush()
 
         await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
 
-    async def _check(self, session: Session, fetcher: Fetcher, row: object) -> None:
-        native_id = str(row["native_id"])  # type: ignore[index]
+    async def _check(self, session: Session, fetcher: Fetcher, row: sqlite3.Row) -> None:
+        native_id = str(row["native_id"])
         if native_id in session.posts_seen:
             return  # archived a moment ago by an article's check
         fetched = await api.fetch_post(fetcher, native_id)
@@ -194,18 +195,18 @@ class _Sweep:
             and fetched.from_syndication
             and fetched.data is not None
             and (
-                not row["capture_complete"]  # type: ignore[index]
-                or row["content_fingerprint"] != content_fingerprint(fetched.data)  # type: ignore[index]
+                not row["capture_complete"]
+                or row["content_fingerprint"] != content_fingerprint(fetched.data)
             )
         )
         if changed:
             # Capture again as new rows: the earlier copy stays what it was.
-            await session.capture(fetched, row)  # type: ignore[arg-type]
+            await session.capture(fetched, row)
             self.summary.recaptured += 1
             return
-        self._batch.append(Check(int(row["id"]), fetched.status, fetched.signals, utcnow()))  # type: ignore[index]
+        self._batch.append(Check(int(row["id"]), fetched.status, fetched.signals, utcnow()))
         if fetched.status == "unknown":
-            self.summary.errors.append(f"post {row['url']}: status unknown after retries")  # type: ignore[index]
+            self.summary.errors.append(f"post {row['url']}: status unknown after retries")
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, []
@@ -235,7 +236,7 @@ class _Sweep:
     async def _notify(self, url: str) -> None:
         from .notify import NotifyError, post_json
 
-        payload = {"run_id": self.summary.run_id, "at": utcnow(), "events": self.summary.events}
+        payload: dict[str, object] = {"run_id": self.summary.run_id, "at": utcnow(), "events": self.summary.events}
         try:
             await post_json(self.settings, url, payload)
         except NotifyError as e:

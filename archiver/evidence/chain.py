@@ -100,7 +100,7 @@ def append_entry(c: sqlite3.Connection, table: str, ref_id: int) -> int:
     return append_entries(c, table, [row])
 
 
-def append_entries(c: sqlite3.Connection, table: str, rows: Sequence[Mapping[str, object]]) -> int:
+def append_entries(c: sqlite3.Connection, table: str, rows: Sequence[sqlite3.Row | Mapping[str, object]]) -> int:
     """Log rows just inserted, in order; call inside the transaction that inserted them.
 
     Each row holds at least the fields of ``FIELDS[table]``, as stored. The chain's end is
@@ -108,11 +108,11 @@ def append_entries(c: sqlite3.Connection, table: str, rows: Sequence[Mapping[str
     Returns the last entry's seq.
     """
     if c.execute("SELECT 1 FROM log_late WHERE chained_at IS NULL LIMIT 1").fetchone():
-        chain_late(c, exclude={(table, int(row["id"])) for row in rows})  # type: ignore[call-overload]
+        chain_late(c, exclude={(table, _row_id(row)) for row in rows})
     return _write_entries(c, table, rows, late=False)
 
 
-def _write_entries(c: sqlite3.Connection, table: str, rows: Sequence[Mapping[str, object]], *, late: bool) -> int:
+def _write_entries(c: sqlite3.Connection, table: str, rows: Sequence[sqlite3.Row | Mapping[str, object]], *, late: bool) -> int:
     last = c.execute("SELECT seq, entry_sha256 FROM log ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (int(last["seq"]), str(last["entry_sha256"])) if last else (0, GENESIS)
     signer = keys.current_signer()
@@ -122,7 +122,7 @@ def _write_entries(c: sqlite3.Connection, table: str, rows: Sequence[Mapping[str
     values = []
     for row in rows:
         seq += 1
-        ref_id = int(row["id"])  # type: ignore[call-overload]
+        ref_id = _row_id(row)
         entry = Entry(seq, KINDS[table], table, ref_id, logged_at, late, content_sha256(table, row), prev)
         digest = entry.digest()
         signature = signer.sign(digest.encode("ascii")) if signer is not None else None
@@ -135,6 +135,13 @@ def _write_entries(c: sqlite3.Connection, table: str, rows: Sequence[Mapping[str
         values,
     )
     return seq
+
+
+def _row_id(row: sqlite3.Row | Mapping[str, object]) -> int:
+    value = row["id"]
+    if not isinstance(value, int):
+        raise TypeError(f"row id {value!r} is not an integer")
+    return value
 
 
 def chain_late(c: sqlite3.Connection, exclude: Collection[tuple[str, int]] = ()) -> int:
