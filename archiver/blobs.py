@@ -109,6 +109,9 @@ class BlobStore:
             raise StoreError(f"cannot create {self.tmp_dir}: {e}") from e
         self._deferred: list[tuple[Path, Blob]] = []
         self._deferred_lock = threading.Lock()
+        # Held for a whole sync: a sync returns only once every blob deferred before it
+        # was called is in place, even those another thread's sync took first.
+        self._sync_lock = threading.Lock()
 
     def relative_path(self, sha256: str, mime: str | None) -> str:
         return f"blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}{extension_for(mime)}"
@@ -130,7 +133,11 @@ class BlobStore:
         return writer.defer(mime) if deferred else writer.commit(mime)
 
     def sync(self) -> None:
-        """Make every deferred blob durable and link it into place."""
+        """Make every deferred blob durable and link it into place (thread-safe)."""
+        with self._sync_lock:
+            self._sync()
+
+    def _sync(self) -> None:
         with self._deferred_lock:
             deferred, self._deferred = self._deferred, []
         if not deferred:

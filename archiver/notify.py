@@ -6,7 +6,7 @@ import httpx
 
 from .config import Settings
 from .errors import ArchiverError
-from .net import proxy_mounts, ssl_verify
+from .net import route_transport, ssl_verify
 
 
 class NotifyError(ArchiverError):
@@ -22,7 +22,7 @@ async def post_json(settings: Settings, url: str, payload: dict[str, object]) ->
     verify = ssl_verify(settings)
     try:
         async with httpx.AsyncClient(
-            mounts=proxy_mounts(settings, httpx.AsyncHTTPTransport(verify=verify), verify),
+            transport=route_transport(settings, httpx.AsyncHTTPTransport(verify=verify), verify),
             verify=verify,
             timeout=settings.timeout,
             trust_env=False,

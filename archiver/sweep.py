@@ -124,7 +124,7 @@ class _Sweep:
             self.summary.run_id = session.run_id
             await self._articles(session, [str(a["url"]) for a in articles])
             await self._posts(session, posts)
-            self._flush()
+            await self._flush()
         self.summary.errors = session.summary.errors + self.summary.errors
         self.summary.events = self._events(session.run_id)
         for event in self.summary.events:
@@ -179,7 +179,7 @@ class _Sweep:
                 except Exception as e:  # noqa: BLE001 - one broken post must not end the sweep
                     self.summary.errors.append(f"{row['url']}: unexpected {type(e).__name__}: {e}")
                 if len(self._batch) >= BATCH_SIZE or time.monotonic() - self._last_flush >= BATCH_SECONDS:
-                    self._flush()
+                    await self._flush()
 
         await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
 
@@ -208,10 +208,13 @@ class _Sweep:
         if fetched.status == "unknown":
             self.summary.errors.append(f"post {row['url']}: status unknown after retries")
 
-    def _flush(self) -> None:
+    async def _flush(self) -> None:
         batch, self._batch = self._batch, []
         self._last_flush = time.monotonic()
         if batch:
+            # The answers' files first, off the event loop: a directory and a link per
+            # file, then a filesystem sync, would stall every request in flight.
+            await asyncio.to_thread(self.store.blobs.sync)
             self.store.record_checks(self.summary.run_id or 0, batch)
 
     def _events(self, run_id: int) -> list[dict[str, object]]:

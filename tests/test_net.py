@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+import httpx
 import pytest
 
 from archiver.blobs import BlobStore
 from archiver.config import Limits, Settings
 from archiver.errors import BlockedURL, NetworkError, TooLarge, TooManyHops
-from archiver.net import Exchange, Fetcher, Response, _no_proxy_hosts, html_redirect_target
+from archiver.net import Exchange, Fetcher, NoProxy, Response, html_redirect_target
 from archiver.platforms.twitter.patterns import post_id_from_url
 from archiver.resolve import Resolution, resolve
 from tests.fakeplatform import FakePlatform, World
@@ -71,7 +72,8 @@ class LocalServer:
 
     Paths: ``/gate`` holds each answer until ``gate`` requests are in flight at once (or
     a generous bound passes); ``/chunked?n=N`` answers N bytes with no Content-Length;
-    ``/drip`` answers one byte every 0.2 s for 30 s; anything else answers "ok".
+    ``/drip`` answers one byte every 0.2 s for 30 s; ``/cookie`` sets a cookie and
+    redirects to ``/cookie?again=1`` until the cookie comes back; anything else answers "ok".
     """
 
     def __init__(self) -> None:
@@ -130,6 +132,12 @@ class LocalServer:
                                 break
                             self.wfile.write(b"x")
                             self.wfile.flush()
+                    elif path.path == "/cookie" and "seen=1" not in (self.headers.get("Cookie") or ""):
+                        self.send_response(302)
+                        self.send_header("Set-Cookie", "seen=1; Path=/")
+                        self.send_header("Location", "/cookie?again=1")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
                     else:
                         self._answer(b"ok")
                 except OSError:
@@ -447,13 +455,33 @@ def test_per_host_limit_through_the_proxy(net: Settings, fake_platform: FakePlat
 # --------------------------------------------------------------------------- proxies
 
 
-def test_no_proxy_hosts_translates_the_usual_spellings() -> None:
-    assert _no_proxy_hosts(None) == []
-    assert _no_proxy_hosts(" , ") == []
-    assert _no_proxy_hosts("*") == [""]
-    # A domain covers itself and its subdomains, with or without a leading dot.
-    assert _no_proxy_hosts(".example.com") == ["*example.com"]
-    assert _no_proxy_hosts("example.com, localhost ,127.0.0.1") == ["*example.com", "localhost", "127.0.0.1"]
+def test_no_proxy_understands_the_usual_spellings() -> None:
+    def direct(no_proxy: str | None, url: str) -> bool:
+        return NoProxy.parse(no_proxy).covers(httpx.URL(url))
+
+    assert not direct(None, "https://example.com/") and not direct(" , ", "https://example.com/")
+    assert direct("*", "https://anything.example/")
+    # A domain covers itself and its subdomains, with or without a leading dot, and no look-alike.
+    for spelling in ("example.com", ".example.com", "*.example.com", "EXAMPLE.COM"):
+        assert direct(spelling, "https://example.com/a") and direct(spelling, "https://www.example.com/a"), spelling
+        assert not direct(spelling, "https://badexample.com/"), spelling
+    # A name without a dot, and an address, are that host only.
+    assert direct("localhost", "http://localhost:8000/") and not direct("localhost", "http://my.localhost/")
+    assert direct("127.0.0.1", "http://127.0.0.1/") and not direct("127.0.0.1", "http://127.0.0.10/")
+    assert direct("::1", "http://[::1]:8080/") and direct("[::1]", "http://[::1]/")
+    # A port limits an entry to it; the scheme's default port counts.
+    assert direct("example.com:8443", "https://example.com:8443/") and not direct("example.com:8443", "https://example.com/")
+    assert direct("[::1]:8080", "http://[::1]:8080/") and not direct("[::1]:8080", "http://[::1]:9090/")
+    assert direct("example.com:443", "https://example.com/")
+    # CIDR ranges are skipped (documented): the address still goes through the proxy.
+    assert not direct("10.0.0.0/8", "http://10.1.2.3/")
+    assert direct("other.example, localhost ,127.0.0.1", "http://127.0.0.1/")
+
+
+def test_a_cookie_set_on_a_redirect_is_sent_back(tmp_path: Path, local: LocalServer) -> None:
+    response, exchanges = fetch(direct(tmp_path), local.url("/cookie"))
+    assert response.body == b"ok"
+    assert [e.status for e in exchanges] == [302, 200]
 
 
 def test_no_proxy_sends_listed_hosts_direct_and_others_through_the_proxy(
