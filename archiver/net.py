@@ -21,12 +21,14 @@ from html import unescape
 from typing import Literal
 from urllib.parse import urljoin
 
+import httpcore
 import httpx
 
 from .blobs import Blob, BlobStore
 from .config import Settings
 from .errors import BlockedURL, ConfigError, FetchError, NetworkError, TooLarge, TooManyHops
 from .safety import GuardedBackend, check_url, literal_address
+from .streams import AsyncioBackend
 
 Kind = Literal["html", "json", "image", "video", "other"]
 REDIRECT_CODES = (301, 302, 303, 307, 308)
@@ -134,11 +136,12 @@ class Fetcher:
         connections = self._connections or max(s.per_host * 4, 16)
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         try:
-            direct = httpx.AsyncHTTPTransport(verify=verify, limits=limits, retries=0)
-            if not s.allow_private:
-                # httpx has no public hook for name resolution; the pool's network backend
-                # is where httpcore connects, so the guard goes there.
-                direct._pool._network_backend = GuardedBackend()  # type: ignore[attr-defined]
+            # httpx has no public hook for name resolution; the pool's network backend
+            # is where httpcore connects, so the guard goes there.
+            direct = with_backend(
+                httpx.AsyncHTTPTransport(verify=verify, limits=limits, retries=0),
+                None if s.allow_private else GuardedBackend(),
+            )
             return route_transport(s, direct, verify, limits)
         except (ValueError, TypeError, httpx.InvalidURL) as e:
             raise ConfigError(f"cannot use these network settings (proxy {s.proxy!r}, "
@@ -314,8 +317,19 @@ def route_transport(
     through the proxy, except those to NO_PROXY hosts, which go ``direct``."""
     if not settings.proxy:
         return direct
-    proxied = httpx.AsyncHTTPTransport(verify=verify, limits=limits, proxy=settings.proxy, retries=0)
+    proxied = with_backend(httpx.AsyncHTTPTransport(verify=verify, limits=limits, proxy=settings.proxy, retries=0))
     return _ProxyRouter(proxied, direct, NoProxy.parse(settings.no_proxy))
+
+
+def with_backend(
+    transport: httpx.AsyncHTTPTransport, backend: httpcore.AsyncNetworkBackend | None = None
+) -> httpx.AsyncHTTPTransport:
+    """``transport`` connecting through ``backend`` (default: asyncio's own streams).
+
+    httpx takes no backend argument; its connection pool holds the backend it connects with.
+    """
+    transport._pool._network_backend = backend or AsyncioBackend()  # type: ignore[attr-defined]
+    return transport
 
 
 class _ProxyRouter(httpx.AsyncBaseTransport):

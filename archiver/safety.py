@@ -7,6 +7,7 @@ addresses is allowed unless ``Settings.allow_private`` says otherwise.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import socket
@@ -84,7 +85,11 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     """
 
     def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
-        self._inner = inner or httpcore.AnyIOBackend()
+        if inner is None:
+            from .streams import AsyncioBackend
+
+            inner = AsyncioBackend()
+        self._inner = inner
 
     async def connect_tcp(
         self,
@@ -94,10 +99,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.AsyncNetworkStream:
-        import anyio
-
         try:
-            infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as e:
             raise httpcore.ConnectError(f"cannot resolve {host}: {e}") from e
         addresses = [str(info[4][0]) for info in infos]

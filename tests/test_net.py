@@ -73,7 +73,8 @@ class LocalServer:
     Paths: ``/gate`` holds each answer until ``gate`` requests are in flight at once (or
     a generous bound passes); ``/chunked?n=N`` answers N bytes with no Content-Length;
     ``/drip`` answers one byte every 0.2 s for 30 s; ``/cookie`` sets a cookie and
-    redirects to ``/cookie?again=1`` until the cookie comes back; anything else answers "ok".
+    redirects to ``/cookie?again=1`` until the cookie comes back; ``/close`` answers and
+    closes the kept-alive connection without saying so; anything else answers "ok".
     """
 
     def __init__(self) -> None:
@@ -138,6 +139,9 @@ class LocalServer:
                         self.send_header("Location", "/cookie?again=1")
                         self.send_header("Content-Length", "0")
                         self.end_headers()
+                    elif path.path == "/close":
+                        self._answer(b"ok")
+                        self.close_connection = True
                     else:
                         self._answer(b"ok")
                 except OSError:
@@ -281,6 +285,25 @@ def test_a_slow_drip_is_cut_by_the_request_deadline(tmp_path: Path, local: Local
 
 
 # --------------------------------------------------------------------------- redirects
+
+
+def test_a_connection_the_server_closed_while_idle_is_not_reused(tmp_path: Path, local: LocalServer) -> None:
+    async def go() -> list[bytes | None]:
+        bodies = []
+        async with Fetcher(direct(tmp_path), BlobStore(tmp_path)) as f:
+            for _ in range(3):
+                bodies.append((await f.get(local.url("/close"), "other")).body)
+                await asyncio.sleep(0.1)  # the server's FIN arrives while the connection is idle
+        return bodies
+
+    # No retries: a request sent on the closed connection would fail.
+    assert asyncio.run(go()) == [b"ok", b"ok", b"ok"]
+
+
+def test_an_untrusted_certificate_is_a_network_error(net: Settings, fake_world: World) -> None:
+    with pytest.raises(NetworkError) as caught:
+        fetch(replace(net, ca_bundle=None, retries=0), JULIACA)
+    assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value) and JULIACA in str(caught.value)
 
 
 def test_redirect_hops_are_recorded(net: Settings, fake_world: World) -> None:
