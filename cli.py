@@ -152,6 +152,11 @@ def archive(
 @click.option("--max-time", type=click.FloatRange(min=0), metavar="SECONDS", help="Take no new item after this long.")
 @click.option("-c", "--concurrency", type=click.IntRange(1, 256), default=32, show_default=True, help="Checks in flight at once.")
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Processes to share the checks among (Linux).  [default: usable CPUs, at most 2]",
+)
+@click.option(
     "--schedule",
     help="When items are due, by age since first archived: AGE:EVERY steps.  [default: 1d:1h,30d:1d,*:7d]",
 )
@@ -166,6 +171,7 @@ def sweep(
     limit: int | None,
     max_time: float | None,
     concurrency: int,
+    workers: int | None,
     schedule: str | None,
     quiet: bool,
     as_json: bool,
@@ -195,6 +201,7 @@ def sweep(
             limit=limit,
             max_time=max_time,
             concurrency=concurrency,
+            workers=workers,
             wait=wait,
             notify_url=notify_url,
             progress=_progress(quiet=quiet, as_json=as_json),

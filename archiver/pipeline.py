@@ -128,7 +128,10 @@ class Session:
         recapture: bool = False,
         progress: Progress | None = None,
         page_policy: str = "always",
+        run_id: int | None = None,
     ) -> None:
+        """``run_id``: join that run (a sweep's worker process) instead of starting one;
+        the run is then neither sealed nor finished here, but by its owner."""
         self.settings = settings
         self.store = store
         self.command = command
@@ -138,7 +141,8 @@ class Session:
         self.progress = progress or (lambda item, what: None)
         self.summary = Summary()
         self.events: list[Event] = []
-        self.run_id = 0
+        self.run_id = run_id or 0
+        self._owns_run = run_id is None
         self.fetcher: Fetcher | None = None
         self._renderer: Renderer | None = None
         self._renderer_lock = asyncio.Lock()
@@ -154,7 +158,9 @@ class Session:
 
     # plumbing ------------------------------------------------------------------------
     async def __aenter__(self) -> Session:
-        self.run_id = self.summary.run_id = self.store.start_run(self.command)
+        if self._owns_run:
+            self.run_id = self.store.start_run(self.command)
+        self.summary.run_id = self.run_id
         self.fetcher = await Fetcher(self.settings, self.store.blobs, self.record_http).__aenter__()
         return self
 
@@ -170,11 +176,14 @@ class Session:
                 if self.fetcher is not None:
                     await self.fetcher.__aexit__(None, None, None)
             finally:
-                try:
-                    # Provenance once every exchange is in: after the browser and client close.
-                    await seal_run(self.store, self.run_id)
-                finally:
-                    self.store.finish_run(self.run_id)
+                if self._owns_run:
+                    try:
+                        # Provenance once every exchange is in: after the browser and client close.
+                        await seal_run(self.store, self.run_id)
+                    finally:
+                        self.store.finish_run(self.run_id)
+                else:
+                    self.store.flush()
 
     @property
     def posts_seen(self) -> set[str]:

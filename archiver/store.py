@@ -406,6 +406,16 @@ class Store:
             params.append(limit)
         return list(self.conn.execute(select, params))
 
+    def posts_by_id(self, ids: list[int]) -> list[sqlite3.Row]:
+        """The posts rows of ``ids``, in that order (ids without a row are skipped)."""
+        found: dict[int, sqlite3.Row] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT * FROM posts WHERE id IN ({marks})", chunk):
+                found[int(row["id"])] = row
+        return [found[i] for i in ids if i in found]
+
     def get_post(self, platform: str, native_id: str) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.conn.execute(
             "SELECT * FROM posts WHERE platform = ? AND native_id = ?", (platform, native_id)

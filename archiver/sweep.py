@@ -4,20 +4,29 @@ A sweep takes the sweep lock, re-fetches due articles (new embeds are archived, 
 ones marked removed), then checks due posts over HTTP with the two signals of the
 field guide. A post whose text or media changed is captured again as new rows; an
 unchanged one only gets a check row. Checks are written in batches.
+
+Checking is CPU-bound in one process (TLS, HTTP parsing, JSON, hashing: a few ms a
+check, under one GIL), so on Linux the posts are shared among ``workers`` processes:
+this one and children (``archiver.sweep_worker``) that join its run, write their own
+batches (the database serialises writers; the hash chain stays linear) and die with
+it. The sweep lock stays with this process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import pickle
 import sqlite3
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from .config import Settings
 from .db import utcnow
-from .errors import ArchiverError, ItemError
+from .errors import ArchiverError, ConfigError, ItemError
 from .lock import SweepLock
 from .net import Fetcher
 from .pipeline import Progress, Report, Session, content_fingerprint
@@ -26,6 +35,42 @@ from .store import Check, Store
 
 BATCH_SIZE = 200
 BATCH_SECONDS = 1.0
+MIN_SHARE = 200
+"""Fewer posts than this per process are not worth starting a worker for."""
+
+
+def default_workers() -> int:
+    """Processes to share post checks among: the usable CPUs, at most two, on Linux.
+
+    Two: a sweep at the default concurrency waits on the network as much as on a
+    second core beyond that, and each worker adds about 60 MB. Elsewhere 1: workers
+    rely on Linux's parent-death signal to end with the sweep.
+    """
+    if not sys.platform.startswith("linux"):
+        return 1
+    return max(1, min(2, len(os.sched_getaffinity(0))))
+
+
+@dataclass(frozen=True)
+class WorkerJob:
+    """What a worker process checks: sent pickled on its stdin."""
+
+    settings: Settings
+    run_id: int
+    post_ids: list[int]
+    concurrency: int
+    max_time: float | None
+
+
+@dataclass(frozen=True)
+class WorkerReport:
+    """What a worker process checked: its last line on stdout, as JSON."""
+
+    posts_checked: int
+    recaptured: int
+    left_due: int
+    statuses: dict[str, int]
+    errors: list[str]
 
 
 @dataclass
@@ -35,6 +80,8 @@ class SweepSummary(Report):
     posts_checked: int = 0
     recaptured: int = 0
     left_due: int = 0
+    processes: int = 1
+    """Processes that checked posts and reported: this one and its workers."""
     statuses: Counter[str] = field(default_factory=Counter)
     events: list[dict[str, object]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -56,11 +103,15 @@ def sweep(
     limit: int | None = None,
     max_time: float | None = None,
     concurrency: int = 32,
+    workers: int | None = None,
     wait: bool = False,
     notify_url: str | None = None,
     progress: Progress | None = None,
 ) -> SweepSummary:
-    """Check what is due (``everything``: all). Raises LockHeld if another sweep runs."""
+    """Check what is due (``everything``: all). Raises LockHeld if another sweep runs.
+
+    ``workers``: processes to share post checks among (default: ``default_workers()``).
+    """
     with SweepLock(settings.data_dir, wait=wait):
         return asyncio.run(
             sweep_async(
@@ -69,6 +120,7 @@ def sweep(
                 limit=limit,
                 max_time=max_time,
                 concurrency=concurrency,
+                workers=workers,
                 notify_url=notify_url,
                 progress=progress,
             )
@@ -82,14 +134,20 @@ async def sweep_async(
     limit: int | None = None,
     max_time: float | None = None,
     concurrency: int = 32,
+    workers: int | None = None,
     notify_url: str | None = None,
     progress: Progress | None = None,
 ) -> SweepSummary:
+    if workers is None:
+        workers = default_workers()
+    elif workers > 1 and not sys.platform.startswith("linux"):
+        raise ConfigError("more than one sweep worker needs Linux (workers end with the sweep by a Linux signal)")
     # A sweep talks to one API host at a time: its concurrency is requests in flight there.
     settings = replace(settings, per_host=max(settings.per_host, concurrency))
     store = Store(settings)
     try:
-        return await _Sweep(settings, store, concurrency, max_time, progress).run(everything, limit, notify_url)
+        sweeper = _Sweep(settings, store, concurrency, max_time, progress, workers)
+        return await sweeper.run(everything, limit, notify_url)
     finally:
         store.close()
 
@@ -102,10 +160,12 @@ class _Sweep:
         concurrency: int,
         max_time: float | None,
         progress: Progress | None,
+        workers: int = 1,
     ) -> None:
         self.settings = settings
         self.store = store
         self.concurrency = concurrency
+        self.workers = workers
         self.deadline = time.monotonic() + max_time if max_time is not None else None
         self.progress: Progress = progress or (lambda item, what: None)
         self.summary = SweepSummary()
@@ -123,7 +183,9 @@ class _Sweep:
         async with session:
             self.summary.run_id = session.run_id
             await self._articles(session, [str(a["url"]) for a in articles])
-            await self._posts(session, posts)
+            # Posts an article's check archived a moment ago are not checked again.
+            posts = [p for p in posts if str(p["native_id"]) not in session.posts_seen]
+            await self._shared_posts(session, posts)
             await self._flush()
         self.summary.errors = session.summary.errors + self.summary.errors
         self.summary.events = self._events(session.run_id)
@@ -143,7 +205,65 @@ class _Sweep:
 
         await asyncio.gather(*(one(url) for url in urls))
 
-    async def _posts(self, session: Session, posts: list[sqlite3.Row]) -> None:
+    async def _shared_posts(self, session: Session, posts: list[sqlite3.Row]) -> None:
+        """Check ``posts`` here and in worker processes, a share each."""
+        n = max(1, min(self.workers, self.concurrency, len(posts) // MIN_SHARE))
+        if n == 1:
+            await self._posts(session, posts)
+            return
+        # Interleaved shares: each process works from the most overdue down.
+        shares = [posts[i::n] for i in range(n)]
+        each = max(1, self.concurrency // n)
+        max_time = None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+        jobs = [WorkerJob(self.settings, session.run_id, [int(r["id"]) for r in share], each, max_time) for share in shares[1:]]
+        await asyncio.gather(self._posts(session, shares[0], each), *(self._in_worker(job) for job in jobs))
+
+    async def _in_worker(self, job: WorkerJob) -> None:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "archiver.sweep_worker", str(os.getpid()),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+        reported = False
+        try:
+            process.stdin.write(pickle.dumps(job))
+            await process.stdin.drain()
+            process.stdin.close()
+
+            async def read_reports() -> None:
+                nonlocal reported
+                assert process.stdout is not None
+                async for line in process.stdout:
+                    message = json.loads(line)
+                    if "progress" in message:
+                        self.progress(*message["progress"])
+                    elif "summary" in message:
+                        self._merge(WorkerReport(**message["summary"]))
+                        reported = True
+
+            _, stderr = await asyncio.gather(read_reports(), process.stderr.read())
+            code = await process.wait()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        if not reported:
+            last = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            self.summary.errors.append(
+                f"sweep worker (pid {process.pid}) ended with exit {code} before reporting; "
+                f"its {len(job.post_ids)} posts stay due: {last[0]}"
+            )
+
+    def _merge(self, report: WorkerReport) -> None:
+        s = self.summary
+        s.posts_checked += report.posts_checked
+        s.recaptured += report.recaptured
+        s.left_due += report.left_due
+        s.statuses.update(report.statuses)
+        s.errors.extend(report.errors)
+        s.processes += 1
+
+    async def _posts(self, session: Session, posts: list[sqlite3.Row], concurrency: int | None = None) -> None:
         queue: asyncio.Queue[sqlite3.Row] = asyncio.Queue()
         for post in posts:
             queue.put_nowait(post)
@@ -181,7 +301,7 @@ class _Sweep:
                 if len(self._batch) >= BATCH_SIZE or time.monotonic() - self._last_flush >= BATCH_SECONDS:
                     await self._flush()
 
-        await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
+        await asyncio.gather(*(worker() for _ in range(max(1, concurrency or self.concurrency))))
 
     async def _check(self, session: Session, fetcher: Fetcher, row: sqlite3.Row) -> None:
         native_id = str(row["native_id"])
@@ -249,4 +369,21 @@ class _Sweep:
             self.summary.notified = True
 
 
-__all__ = ["SweepSummary", "sweep", "sweep_async"]
+async def check_share(job: WorkerJob, progress: Progress) -> WorkerReport:
+    """A worker process's part of a sweep: check ``job.post_ids`` within the job's run."""
+    store = Store(job.settings)
+    try:
+        posts = store.posts_by_id(job.post_ids)
+        sweeper = _Sweep(job.settings, store, job.concurrency, job.max_time, progress)
+        session = Session(job.settings, store, "sweep", progress=progress, page_policy="if_changed", run_id=job.run_id)
+        async with session:
+            sweeper.summary.run_id = job.run_id
+            await sweeper._posts(session, posts)
+            await sweeper._flush()
+        s = sweeper.summary
+        return WorkerReport(s.posts_checked, s.recaptured, s.left_due, dict(s.statuses), session.summary.errors + s.errors)
+    finally:
+        store.close()
+
+
+__all__ = ["SweepSummary", "WorkerJob", "WorkerReport", "check_share", "default_workers", "sweep", "sweep_async"]

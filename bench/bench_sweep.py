@@ -6,7 +6,8 @@ The fake platform runs in its own process with the given latency added to every
 response. The archive is synthetic (rows written directly, fingerprints matching what
 the platform serves, so no post looks edited); every 50th post is deleted, so the
 second source is asked too. Concurrency 1 is measured on --sample posts and
-extrapolated. Peak memory is the sweep process's maximum RSS (ru_maxrss).
+extrapolated. Peak memory is the summed RSS of the sweep and its worker processes,
+sampled every 100 ms; CPU per check is theirs (sweep CPU) and the fake platform's.
 Prints figures; asserts nothing.
 """
 
@@ -23,7 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_archive import MemorySampler  # noqa: E402
 from tests.fakeplatform import World  # noqa: E402
 from tests.fakeplatform import sample as S  # noqa: E402
 from tests.synthetic import write_archived_posts  # noqa: E402
@@ -70,15 +73,18 @@ def run_sweep(
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
-        # wait4 gives this child's own peak RSS; RUSAGE_CHILDREN would give the largest so far.
+        # The sweep and its worker processes, summed: ru_maxrss would give the largest one.
+        sampler = MemorySampler(proc.pid, interval=0.1, pss_interval=3600.0).start()
+        # wait4's usage covers the sweep and the workers it waited for.
         _, status, usage = os.wait4(proc.pid, 0)
+        sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - started
         platform_cpu = cpu_seconds(platform_pid) - platform_cpu
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
-    peak_kb = usage.ru_maxrss
+    peak_kb = sampler.peak_rss_kb
     if proc.returncode not in (0, 1):
         raise SystemExit(f"sweep failed ({proc.returncode}): {stderr[-2000:]}")
     summary = json.loads(stdout)

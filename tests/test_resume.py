@@ -57,6 +57,22 @@ def _start_time(pid: int) -> str | None:
         return None
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _running(pid: int, started: str | None) -> bool:
+    """Whether the process ``pid`` that started at ``started`` still runs (a zombie does not)."""
+    try:
+        after = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return False
+    return after[19] == started and after[0] not in ("Z", "X")
+
+
 def descendants(pid: int) -> dict[int, str | None]:
     """Every process under ``pid`` (Chromium runs in its own session), with its start time."""
     children = _proc_children()
@@ -226,8 +242,9 @@ def test_killed_run_leaves_a_sound_archive_and_the_next_run_completes(
         assert kinds == {"html", "page_screenshot"}
 
 
+@pytest.mark.parametrize("kill", ["the-process-group", "the-sweep-alone"])
 def test_killed_sweep_leaves_a_sound_archive_and_the_next_sweep_finishes(
-    settings: Settings, fake_platform: FakePlatform, fake_world: World, tmp_path: Path
+    settings: Settings, fake_platform: FakePlatform, fake_world: World, tmp_path: Path, kill: str
 ) -> None:
     n = 800
     ids = S.add_sweep_posts(fake_world, n)
@@ -236,7 +253,7 @@ def test_killed_sweep_leaves_a_sound_archive_and_the_next_sweep_finishes(
     write_archived_posts(settings.data_dir, fake_world, ids)
     log = (tmp_path / "stderr").open("wb")
     process = subprocess.Popen(
-        [*CLI, "--data", str(settings.data_dir), "sweep", "--all", "-c", "4"],
+        [*CLI, "--data", str(settings.data_dir), "sweep", "--all", "-c", "4", "--workers", "2"],
         env=fake_platform.env(),
         stdout=subprocess.DEVNULL,
         stderr=log,
@@ -246,16 +263,29 @@ def test_killed_sweep_leaves_a_sound_archive_and_the_next_sweep_finishes(
         # Kill once a first batch of checks is committed (its answers' files synced with it)
         # and others are in flight.
         give_up = time.monotonic() + GIVE_UP_AFTER
+        workers: dict[int, str | None] = {}
         while time.monotonic() < give_up and process.poll() is None:
             got = count(settings.db_path, "SELECT count(*) FROM status_checks")
-            if got:
+            workers = {pid: t for pid, t in descendants(process.pid).items() if "sweep_worker" in _cmdline(pid)}
+            if got and workers:
                 break
             time.sleep(0.02)
+        if kill == "the-sweep-alone":
+            # Its worker processes must end with it, or they would go on writing without the lock.
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+            for _ in range(100):
+                alive = {pid for pid, started in workers.items() if _running(pid, started)}
+                if not alive:
+                    break
+                time.sleep(0.05)
+            assert not alive, f"worker processes outlived the sweep: {alive}"
     finally:
         kill_tree(process)
         log.close()
     stderr = (tmp_path / "stderr").read_text(errors="replace")
     assert process.returncode == -signal.SIGKILL, f"the sweep ended before it could be killed: {stderr[-2000:]}"
+    assert workers, "the sweep started no worker process"
 
     db = open_archive(settings)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

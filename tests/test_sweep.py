@@ -18,11 +18,13 @@ from archiver.cli import cli
 from archiver.config import Settings
 from archiver.lock import LockHeld, SweepLock
 from archiver.pipeline import archive
+from archiver.evidence.verify import verify
 from archiver.queries import history
 from archiver.sweep import sweep
 from tests.conftest import assert_files_intact, fake_settings, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
+from tests.synthetic import write_archived_posts
 
 
 def q(settings: Settings, sql: str, *params: object) -> list[dict[str, object]]:
@@ -278,3 +280,37 @@ def test_cli_deleted_history_and_quiet(archived: Settings, fake_world: World, fa
     assert missing.exit_code == 1 and "not in the archive" in missing.output
     bad = runner.invoke(cli, [*data, "sweep", "--schedule", "nonsense"])
     assert bad.exit_code == 1 and "Traceback" not in bad.output
+
+
+def test_worker_processes_share_the_checks_and_report_to_the_sweep(
+    settings: Settings, fake_platform: FakePlatform, fake_world: World
+) -> None:
+    n = 500
+    ids = S.add_sweep_posts(fake_world, n)  # every 50th deleted
+    failing = ids[1::250]  # one in each process's share, as shares are interleaved
+    for pid in failing:
+        fake_world.faults[("cdn.syndication.twimg.com", f"id={pid}")] = "503"
+        fake_world.faults[("publish.twitter.com", str(pid))] = "503"
+    fake_platform.world = fake_world
+    write_archived_posts(settings.data_dir, fake_world, ids)
+    lines: list[tuple[str, str]] = []
+
+    summary = sweep(replace(settings, retries=0), everything=True, concurrency=8, workers=2,
+                    progress=lambda item, what: lines.append((item, what)))
+
+    assert summary.posts_checked == n and summary.processes == 2
+    assert summary.statuses == {"live": n - 10 - 2, "deleted": 10, "unknown": 2}
+    # Errors found in the worker's share reach the sweep's summary, one line each.
+    assert len(summary.errors) == 2
+    assert all(any(f"/status/{pid}: status unknown" in e for e in summary.errors) for pid in failing), summary.errors
+    # Each post checked once, all in the sweep's one run, which the sweep alone finished.
+    runs = q(settings, "SELECT id, finished_at FROM runs")
+    assert len(runs) == 1 and runs[0]["finished_at"] is not None
+    assert count(settings, "SELECT count(*) FROM status_checks") == n
+    assert count(settings, "SELECT count(DISTINCT post_id) FROM status_checks") == n
+    assert count(settings, "SELECT count(DISTINCT run_id) FROM status_checks") == 1
+    assert {e["kind"] for e in summary.events} == {"deleted"} and len(summary.events) == 10
+    # Both processes checked posts: the worker's answers are recorded in the same run.
+    assert count(settings, "SELECT count(*) FROM exchanges WHERE url LIKE '%syndication%'") >= n
+    assert verify(settings).ok
+    assert_files_intact(settings)
