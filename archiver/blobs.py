@@ -16,7 +16,7 @@ import ctypes
 import hashlib
 import mimetypes
 import os
-import tempfile
+import secrets
 import threading
 import time
 from collections.abc import Iterable
@@ -64,9 +64,8 @@ class BlobWriter:
         self._store = store
         self._hash = hashlib.sha256()
         self._size = 0
-        fd, name = tempfile.mkstemp(prefix=".tmp-", dir=store.tmp_dir)
+        fd, self._tmp = store._new_tmp()
         self._file = os.fdopen(fd, "wb")
-        self._tmp = Path(name)
 
     def write(self, chunk: bytes) -> None:
         self._hash.update(chunk)
@@ -85,13 +84,6 @@ class BlobWriter:
             return self._store._place(self._tmp, self._hash.hexdigest(), self._size, mime)
         finally:
             self._tmp.unlink(missing_ok=True)
-
-    def defer(self, mime: str | None) -> Blob:
-        """Close the file, leaving it to ``BlobStore.sync()`` to make durable and place."""
-        self._file.close()
-        blob = Blob(self._hash.hexdigest(), self._store.relative_path(self._hash.hexdigest(), mime), self._size, mime)
-        self._store._add_deferred(self._tmp, blob)
-        return blob
 
     def abort(self) -> None:
         self._file.close()
@@ -124,13 +116,25 @@ class BlobStore:
         if existing.exists() and existing.stat().st_size == len(data):
             # Already stored (a widget script, an avatar, a shared photo): nothing to write.
             return Blob(sha256=sha256, path=relative, bytes=len(data), mime=mime)
+        if deferred:
+            # Written in one call, no hashing again: a sweep puts thousands of small answers.
+            fd, tmp = self._new_tmp()
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            blob = Blob(sha256=sha256, path=relative, bytes=len(data), mime=mime)
+            self._add_deferred(tmp, blob)
+            return blob
         writer = self.writer()
         try:
             writer.write(data)
         except BaseException:
             writer.abort()
             raise
-        return writer.defer(mime) if deferred else writer.commit(mime)
+        return writer.commit(mime)
 
     def sync(self) -> None:
         """Make every deferred blob durable and link it into place (thread-safe)."""
@@ -156,6 +160,14 @@ class BlobStore:
             raise
         for tmp, _ in deferred:
             tmp.unlink(missing_ok=True)
+
+    def _new_tmp(self) -> tuple[int, Path]:
+        """A new temporary file, open for writing (cheaper than tempfile.mkstemp)."""
+        path = self.tmp_dir / f".tmp-{secrets.token_hex(8)}"
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), path
+        except FileExistsError:
+            return self._new_tmp()  # 64 random bits: practically never
 
     def _add_deferred(self, tmp: Path, blob: Blob) -> None:
         with self._deferred_lock:

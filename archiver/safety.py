@@ -8,6 +8,7 @@ addresses is allowed unless ``Settings.allow_private`` says otherwise.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import re
 import socket
@@ -46,14 +47,23 @@ def check_url(url: str, *, allow_private: bool) -> None:
         raise BlockedURL("no host in URL", url)
     if allow_private:
         return
-    host = host.rstrip(".").lower()
+    refusal = _host_refusal(host.rstrip(".").lower())
+    if refusal:
+        raise BlockedURL(refusal, url)
+
+
+@functools.lru_cache(maxsize=4096)
+def _host_refusal(host: str) -> str | None:
+    """Why ``host`` is refused by its form, or None. Cached: a sweep asks for one host
+    thousands of times, and parsing a name as an address fails slowly."""
     address = literal_address(host)
     if address is None:
         if host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or "." not in host:
-            raise BlockedURL(f"local host name {host} is refused", url) from None
-        return
+            return f"local host name {host} is refused"
+        return None
     if not is_public_ip(address):
-        raise BlockedURL(f"address {host} is not public and is refused", url)
+        return f"address {host} is not public and is refused"
+    return None
 
 
 _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$")
