@@ -127,8 +127,8 @@ class Fetcher:
     def _make_transport(self) -> httpx.AsyncBaseTransport:
         # The transport, not an httpx.AsyncClient: the Fetcher follows redirects, sets
         # headers and timeouts itself, and the client's layers (auth, redirects, cookie
-        # extraction, event hooks) cost about 0.4 ms of CPU per request, a quarter of
-        # what a sweep spends on one.
+        # extraction, event hooks) cost about 0.4 ms of CPU per request (2.3 -> 1.9 ms
+        # with 32 workers on loopback), which a sweep pays thousands of times.
         s = self.settings
         verify = ssl_verify(s)
         # Keep every connection alive: closing those above a keep-alive quota means a new

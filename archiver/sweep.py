@@ -234,7 +234,12 @@ class _Sweep:
                 nonlocal reported
                 assert process.stdout is not None
                 async for line in process.stdout:
-                    message = json.loads(line)
+                    try:
+                        message = json.loads(line)
+                    except ValueError:
+                        continue  # not ours: something in the worker printed to stdout
+                    if not isinstance(message, dict):
+                        continue
                     if "progress" in message:
                         self.progress(*message["progress"])
                     elif "summary" in message:
@@ -251,7 +256,7 @@ class _Sweep:
             last = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
             self.summary.errors.append(
                 f"sweep worker (pid {process.pid}) ended with exit {code} before reporting; "
-                f"its {len(job.post_ids)} posts stay due: {last[0]}"
+                f"those of its {len(job.post_ids)} posts whose checks it had not written stay due: {last[0]}"
             )
 
     def _merge(self, report: WorkerReport) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -17,10 +19,10 @@ from click.testing import CliRunner
 from archiver.cli import cli
 from archiver.config import Settings
 from archiver.lock import LockHeld, SweepLock
-from archiver.pipeline import archive
 from archiver.evidence.verify import verify
+from archiver.pipeline import archive
 from archiver.queries import history
-from archiver.sweep import sweep
+from archiver.sweep import SweepSummary, sweep
 from tests.conftest import assert_files_intact, fake_settings, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
@@ -314,3 +316,59 @@ def test_worker_processes_share_the_checks_and_report_to_the_sweep(
     assert count(settings, "SELECT count(*) FROM exchanges WHERE url LIKE '%syndication%'") >= n
     assert verify(settings).ok
     assert_files_intact(settings)
+
+
+def test_a_worker_that_dies_is_reported_and_its_unchecked_posts_stay_due(
+    settings: Settings, fake_platform: FakePlatform, fake_world: World
+) -> None:
+    n = 600
+    ids = S.add_sweep_posts(fake_world, n, deleted_every=0)
+    fake_platform.world = fake_world
+    fake_platform.latency = 0.05
+    write_archived_posts(settings.data_dir, fake_world, ids)
+    outcome: list[object] = []
+    thread = threading.Thread(target=lambda: outcome.append(sweep(settings, concurrency=4, workers=2)))
+    thread.start()
+    try:
+        worker = None
+        for _ in range(400):
+            worker = next((pid for pid in _children(os.getpid()) if "sweep_worker" in _cmdline(pid)), None)
+            if worker and count(settings, "SELECT count(*) FROM status_checks") > 0:
+                break
+            time.sleep(0.05)
+        assert worker, "no worker process started"
+        os.kill(worker, signal.SIGKILL)
+    finally:
+        thread.join(timeout=120)
+    summary = outcome[0]
+    assert isinstance(summary, SweepSummary)
+    assert not summary.ok and summary.processes == 1
+    assert len(summary.errors) == 1 and "ended with exit -9 before reporting" in summary.errors[0], summary.errors
+    checked = count(settings, "SELECT count(DISTINCT post_id) FROM status_checks")
+    assert summary.posts_checked <= checked < n
+
+    fake_platform.latency = 0.0
+    again = sweep(settings, workers=1)
+    assert again.ok, again.errors
+    assert again.posts_checked == n - checked
+    assert count(settings, "SELECT count(DISTINCT post_id) FROM status_checks") == n
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
