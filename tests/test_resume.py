@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from archiver.config import Settings
-from archiver.pipeline import archive
 from archiver.evidence.verify import verify
+from archiver.pipeline import archive
 from archiver.sweep import sweep
 from tests.conftest import assert_files_intact, open_archive
 from tests.fakeplatform import FakePlatform, World
