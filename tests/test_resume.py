@@ -26,80 +26,12 @@ from archiver.sweep import sweep
 from tests.conftest import assert_files_intact, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
+from tests.processes import cmdline, descendants, kill_tree, running
 from tests.synthetic import write_archived_posts
 
 CLI = [sys.executable, "-c", "from archiver.cli import cli; cli()"]
 GIVE_UP_AFTER = 180.0
 """Seconds to wait for a scenario's kill point: generous, this is no speed test."""
-
-
-# --------------------------------------------------------------------------- process helpers
-
-
-def _proc_children() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rpartition(")")[2].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    return children
-
-
-def _start_time(pid: int) -> str | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19]
-    except OSError:
-        return None
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def _running(pid: int, started: str | None) -> bool:
-    """Whether the process ``pid`` that started at ``started`` still runs (a zombie does not)."""
-    try:
-        after = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return False
-    return after[19] == started and after[0] not in ("Z", "X")
-
-
-def descendants(pid: int) -> dict[int, str | None]:
-    """Every process under ``pid`` (Chromium runs in its own session), with its start time."""
-    children = _proc_children()
-    found: dict[int, str | None] = {}
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found[child] = _start_time(child)
-                todo.append(child)
-    return found
-
-
-def kill_tree(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the archiver's process group, then any descendant that left it (by pid)."""
-    tree = descendants(process.pid)
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    for pid, started in tree.items():
-        if started is not None and _start_time(pid) == started:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    process.wait(timeout=30)
 
 
 def count(db_path: Path, sql: str) -> int | None:
@@ -266,7 +198,7 @@ def test_killed_sweep_leaves_a_sound_archive_and_the_next_sweep_finishes(
         workers: dict[int, str | None] = {}
         while time.monotonic() < give_up and process.poll() is None:
             got = count(settings.db_path, "SELECT count(*) FROM status_checks")
-            workers = {pid: t for pid, t in descendants(process.pid).items() if "sweep_worker" in _cmdline(pid)}
+            workers = {pid: t for pid, t in descendants(process.pid).items() if "sweep_worker" in cmdline(pid)}
             if got and workers:
                 break
             time.sleep(0.02)
@@ -275,7 +207,7 @@ def test_killed_sweep_leaves_a_sound_archive_and_the_next_sweep_finishes(
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
             for _ in range(100):
-                alive = {pid for pid, started in workers.items() if _running(pid, started)}
+                alive = {pid for pid, started in workers.items() if running(pid, started)}
                 if not alive:
                     break
                 time.sleep(0.05)

@@ -26,6 +26,7 @@ from archiver.sweep import SweepSummary, sweep
 from tests.conftest import assert_files_intact, fake_settings, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
+from tests.processes import cmdline, proc_children
 from tests.synthetic import write_archived_posts
 
 
@@ -332,7 +333,7 @@ def test_a_worker_that_dies_is_reported_and_its_unchecked_posts_stay_due(
     try:
         worker = None
         for _ in range(400):
-            worker = next((pid for pid in _children(os.getpid()) if "sweep_worker" in _cmdline(pid)), None)
+            worker = next((pid for pid in proc_children().get(os.getpid(), []) if "sweep_worker" in cmdline(pid)), None)
             if worker and count(settings, "SELECT count(*) FROM status_checks") > 0:
                 break
             time.sleep(0.05)
@@ -352,23 +353,3 @@ def test_a_worker_that_dies_is_reported_and_its_unchecked_posts_stay_due(
     assert again.ok, again.errors
     assert again.posts_checked == n - checked
     assert count(settings, "SELECT count(DISTINCT post_id) FROM status_checks") == n
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
