@@ -98,6 +98,30 @@ def pss_kb(pid: int) -> int | None:
     return None
 
 
+def process_kind(pid: int) -> str:
+    """What a process in the archiver's tree is: Python, Playwright's driver, or which Chromium process."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            # Chromium rewrites its title: one NUL-less string of space-separated arguments.
+            argv = f.read().replace(b"\0", b" ").split()
+    except OSError:
+        return "?"
+    program = os.path.basename(argv[0].decode(errors="replace")) if argv else "?"
+    if "python" in program or program == "archiver":
+        return "python"
+    if program == "node":
+        return "playwright driver"
+    for arg in argv:
+        if arg.startswith(b"--type="):
+            kind = arg[7:].decode(errors="replace")
+            if kind == "utility":
+                for a in argv:
+                    if a.startswith(b"--utility-sub-type="):
+                        return "chromium " + a.split(b".")[-1].decode(errors="replace")
+            return "chromium " + kind
+    return "chromium browser" if "chrom" in program else program
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds all cores spent not idle since boot (from /proc/stat)."""
     with open("/proc/stat") as f:
@@ -123,6 +147,7 @@ class MemorySampler:
     samples: int = 0
     pss_samples: int = 0
     cpu_by_pid: dict[int, float] = field(default_factory=dict)
+    kind_by_pid: dict[int, str] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _last_pss: float = 0.0
@@ -136,6 +161,13 @@ class MemorySampler:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+
+    def cpu_by_kind(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for pid, seconds in self.cpu_by_pid.items():
+            kind = self.kind_by_pid.get(pid, "?")
+            totals[kind] = totals.get(kind, 0.0) + seconds
+        return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
 
     @property
     def tree_cpu(self) -> float:
@@ -152,6 +184,8 @@ class MemorySampler:
         pids = process_tree(self.root, table)
         for pid in pids:
             self.cpu_by_pid[pid] = max(self.cpu_by_pid.get(pid, 0.0), table.get(pid, (0, 0.0))[1])
+            if pid not in self.kind_by_pid:
+                self.kind_by_pid[pid] = process_kind(pid)
         rss = sum(rss_kb(pid) for pid in pids)
         self.peak_rss_kb = max(self.peak_rss_kb, rss)
         self.peak_processes = max(self.peak_processes, len(pids))
@@ -337,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{result.requests} requests to the platform, peak {result.memory.peak_processes} processes; "
                       f"CPU s: archiver tree {cpu.archiver:.1f}, fake platform + sampler {cpu.bench:.1f}, "
                       f"other processes {cpu.other:.1f}, of {cpu.available:.0f} available")
+                kinds = ", ".join(f"{k} {v:.1f}" for k, v in result.memory.cpu_by_kind().items())
+                print(f"    archiver tree CPU s by process: {kinds}")
                 sys.stdout.flush()
     if args.keep:
         print(f"data directories kept under {workdir}")
