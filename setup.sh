@@ -5,7 +5,7 @@
 #   ./setup.sh            install everything, then run the demo
 #   ./setup.sh --no-demo  install only
 #
-# Installs: Debian's chromium, certutil (libnss3-tools) and fonts, a virtual
+# Installs: Debian's chromium-headless-shell (the browser archiver prefers), certutil (libnss3-tools) and fonts, a virtual
 # environment in .venv with archiver and its test dependencies.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,7 +16,7 @@ demo=1
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
 
 need=()
-command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)
+command -v chromium-headless-shell >/dev/null || need+=(chromium-headless-shell)
 command -v certutil >/dev/null || need+=(libnss3-tools)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then

@@ -223,9 +223,12 @@ def test_chromium_trusts_the_ca_and_renders_the_juliaca_embeds(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
+    from archiver.browser import find_browser
+    from archiver.config import Settings
+
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
+            executable_path=find_browser(Settings()).path,
             proxy={"server": fake_platform.proxy_url},
             args=["--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
             env={**os.environ, "HOME": str(chromium_home)},
