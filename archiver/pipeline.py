@@ -19,7 +19,7 @@ from .config import Settings
 from .errors import ArchiverError, ContentError, HTTPStatusError, ItemError
 from .evidence.provenance import seal_run
 from .article import decode_body, title_of
-from .media import ImageInfo, copy_media, inspect_image
+from .media import ImageInfo, copy_media
 from .net import Exchange, Fetcher
 from .platforms import find_embeds
 from .platforms.base import FoundEmbed, PostData
@@ -35,7 +35,7 @@ from .platforms.twitter.patterns import (
 from .render import ArticleShot, Renderer, Shot, check_screenshot
 from .resolve import resolve
 from .store import CaptureFile, Citation, Event, Store
-from .thumbnails import with_thumbnails
+from .thumbnails import store_derived, with_thumbnails
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)
@@ -313,14 +313,13 @@ class Session:
             renderer = await self.renderer()
             async with self._pages:
                 shot = await renderer.article_page(url)
-            info = inspect_image(shot.page.png, 1_000_000_000, url)
-            blob = await asyncio.to_thread(self.store.blobs.put, shot.page.png, "image/png")
+            page = shot.page
+            blob = await asyncio.to_thread(self.store.blobs.put, page.png, "image/png")
+            capture = CaptureFile("page_screenshot", blob, "image/png", page.width, page.height, url)
+            if page.derived is not None:
+                capture = await asyncio.to_thread(store_derived, self.store.blobs, capture, page.derived)
             self.store.add_article_captures(
-                self.run_id,
-                article_id,
-                await with_thumbnails(
-                    self.store.blobs, [CaptureFile("page_screenshot", blob, "image/png", info.width, info.height, url)]
-                ),
+                self.run_id, article_id, await with_thumbnails(self.store.blobs, [capture])
             )
             return shot
         except ItemError as e:

@@ -18,6 +18,7 @@ from .errors import BlockedURL, ContentError, RenderError
 from .media import ImageInfo, inspect_image
 from .net import Exchange, OnExchange
 from .safety import check_url
+from .thumbnails import Derived
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, FloatRect, Page, Playwright, Route, ViewportSize
@@ -51,6 +52,8 @@ class Shot:
     url: str
     notes: list[str]
     """What did not finish rendering, if anything (the shot was still taken)."""
+    derived: Derived | None = None
+    """Thumbnail and perceptual hash, when made from pixels already decoded here."""
 
 
 class Renderer:
@@ -156,8 +159,8 @@ class Renderer:
             except Exception as e:
                 raise RenderError(f"page screenshot failed: {_first_line(e)}", url) from None
             boxes = await _card_boxes(page)
-        cards = await asyncio.to_thread(_crop_cards, png, boxes)
-        shot = Shot(png=png, width=width, height=height, url=url, notes=notes)
+        derived, cards = await asyncio.to_thread(_crop_cards, png, boxes)
+        shot = Shot(png=png, width=width, height=height, url=url, notes=notes, derived=derived)
         return ArticleShot(page=shot, cards=cards)
 
     def _page(self, viewport: ViewportSize) -> _PageSession:
@@ -285,14 +288,23 @@ async def _card_boxes(page: Page) -> dict[str, tuple[str, FloatRect]]:
     return boxes
 
 
-def _crop_cards(png: bytes, boxes: dict[str, tuple[str, FloatRect]]) -> dict[str, Shot]:
-    """Cut each card out of the page screenshot: the same pixels, no second rendering."""
+def _crop_cards(png: bytes, boxes: dict[str, tuple[str, FloatRect]]) -> tuple[Derived | None, dict[str, Shot]]:
+    """Cut each card out of the page screenshot: the same pixels, no second rendering.
+
+    The page is decoded once, here, for the cards and for its own thumbnail and perceptual
+    hash (decoding a tall page is most of the cost of either). A card, small, is derived
+    from its own file only if a post uses it.
+    """
     import io
 
     from PIL import Image
 
+    from .thumbnails import derive
+
     cards: dict[str, Shot] = {}
     with Image.open(io.BytesIO(png)) as page:
+        page.load()
+        page_derived = derive(page, "page_screenshot")
         for native_id, (url, box) in boxes.items():
             left, top = round(box["x"]), round(box["y"])
             right, bottom = left + round(box["width"]), top + round(box["height"])
@@ -301,7 +313,7 @@ def _crop_cards(png: bytes, boxes: dict[str, tuple[str, FloatRect]]) -> dict[str
             out = io.BytesIO()
             page.crop((left, top, right, bottom)).save(out, format="PNG")
             cards[native_id] = Shot(png=out.getvalue(), width=right - left, height=bottom - top, url=url, notes=[])
-    return cards
+    return page_derived, cards
 
 
 async def _settled(page: Page, checks: int = 20) -> None:

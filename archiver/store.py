@@ -21,6 +21,7 @@ from .blobs import Blob, BlobStore
 from .changes import content_change, status_transition
 from .config import Settings
 from .db import open_db, utcnow
+from .evidence import phash
 from .evidence.chain import append_entries, append_entry
 from .net import Exchange
 from .schedule import Schedule
@@ -61,6 +62,8 @@ class CaptureFile:
     source_url: str | None = None
     source: str | None = None
     thumbnail: Thumbnail | None = None  # made before saving, so Pillow never holds the write lock
+    dhash: str | None = None
+    """The image's perceptual hash, when it was made with the thumbnail (else the run's end makes it)."""
 
 
 class Store:
@@ -208,6 +211,8 @@ class Store:
         capture_id = int(cursor.lastrowid or 0)
         append_entry(c, "captures", capture_id)
         record_thumbnail(c, capture_id, capture.thumbnail)
+        if capture.dhash is not None:
+            phash.record(c, capture.blob.sha256, capture.dhash)
         return capture_id
 
     # articles -----------------------------------------------------------------------

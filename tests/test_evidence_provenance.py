@@ -79,6 +79,27 @@ def test_runs_that_capture_nothing_have_no_provenance(settings: Settings) -> Non
     assert not rows(settings, "SELECT * FROM captures WHERE run_id = ?", again.run_id)
 
 
+def test_hashes_made_at_capture_equal_the_hashes_of_the_files(settings: Settings) -> None:
+    # The pipeline hashes the pixels it has decoded anyway (a page for its cards, a photo for
+    # its thumbnail): what it records must be the hash of the stored file itself.
+    summary = archive([S.JULIACA_URL], settings)
+    assert summary.ok, summary.errors
+    images = rows(
+        settings,
+        "SELECT c.kind, c.path, h.hash FROM captures c JOIN image_hashes h ON h.sha256 = c.sha256"
+        " WHERE c.kind IN ('photo', 'screenshot', 'page_screenshot')",
+    )
+    assert {i["kind"] for i in images} == {"photo", "screenshot", "page_screenshot"}
+    for image in images:
+        assert image["hash"] == phash.dhash(settings.data_dir / image["path"]), image["path"]
+    unhashed = rows(
+        settings,
+        "SELECT count(*) AS n FROM captures c WHERE c.kind IN ('photo', 'screenshot', 'page_screenshot')"
+        " AND NOT EXISTS (SELECT 1 FROM image_hashes h WHERE h.sha256 = c.sha256)",
+    )
+    assert unhashed[0]["n"] == 0
+
+
 def test_images_get_perceptual_hashes_and_near_duplicates_are_found(settings: Settings, tmp_path: Path) -> None:
     summary = archive([f"https://x.com/i/status/{S.JULIACA_MARCH_ID}"], settings)
     assert summary.ok, summary.errors

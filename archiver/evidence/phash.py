@@ -8,9 +8,10 @@ neighbours), robust to re-encoding and rescaling, and cheap. PDQ is what platfor
 trust-and-safety teams exchange (ThreatExchange); ``image_hashes.algorithm`` leaves
 room to add it beside dHash later.
 
-Hashes are computed at the end of each run, outside any write transaction and off the
-event loop, for every image the run captured; a run killed before then leaves images
-unhashed, which ``hash_missing`` (run by ``archiver similar``) fills in.
+The pipeline hashes each image when it captures it, from the pixels it decodes for the
+thumbnail anyway (``thumbnails.derive``), and records the hash with the capture. The end
+of each run hashes, outside any write transaction and off the event loop, whatever image
+of the run still has none; ``hash_missing`` (run by ``archiver similar``) fills in the rest.
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ArchiverError
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 ALGORITHM = "dhash64"
 IMAGE_KINDS = ("photo", "poster", "screenshot", "page_screenshot")
@@ -29,13 +34,21 @@ MAX_PIXELS = 200_000_000
 
 
 def dhash(path: Path) -> str:
-    """64-bit difference hash, as 16 hex digits: 1 where a pixel is brighter than its right neighbour."""
+    """64-bit difference hash of an image file, as 16 hex digits."""
     from PIL import Image
 
     with Image.open(path) as image:
         if image.width * image.height > MAX_PIXELS:
             raise ValueError(f"{path}: {image.width}x{image.height} is too large to hash")
-        small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+        return dhash_of(image)
+
+
+def dhash_of(image: Image.Image) -> str:
+    """The same hash of an image already decoded (the pipeline hashes what it has in hand):
+    1 where a pixel is brighter than its right neighbour."""
+    from PIL import Image
+
+    small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
     pixels = small.tobytes()  # mode L: one byte per pixel, row by row
     bits = 0
     for row in range(8):
@@ -88,6 +101,13 @@ def store(conn: sqlite3.Connection, hashes: list[tuple[str, str]]) -> None:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def record(conn: sqlite3.Connection, sha256: str, digest: str) -> None:
+    """Record one image's hash, inside the caller's transaction."""
+    conn.execute(
+        "INSERT OR IGNORE INTO image_hashes (sha256, algorithm, hash) VALUES (?, ?, ?)", (sha256, ALGORITHM, digest)
+    )
 
 
 def hash_missing(conn: sqlite3.Connection, data_dir: Path, run_id: int | None = None) -> int:
