@@ -17,7 +17,7 @@ from .config import Settings
 from .errors import BlockedURL, ContentError, RenderError
 from .media import ImageInfo, inspect_image
 from .net import Exchange, OnExchange
-from .safety import check_url
+from .safety import MAY_BE_REFUSED, check_url
 from .thumbnails import Derived
 
 if TYPE_CHECKING:
@@ -84,7 +84,8 @@ class Renderer:
                 viewport=PAGE_VIEWPORT, service_workers="block", accept_downloads=False
             )
             self._context.set_default_timeout(self.settings.render_timeout * 1000)
-            await self._context.route("**/*", self._guard)
+            # Only URLs the policy could refuse come to Python to be checked: see MAY_BE_REFUSED.
+            await self._context.route(MAY_BE_REFUSED, self._guard)
             self.browser_version = self._browser.version
             page = await self._context.new_page()
             try:

@@ -66,6 +66,26 @@ def _host_refusal(host: str) -> str | None:
     return None
 
 
+_SUFFIXES_RE = "|".join(re.escape(s.lstrip(".")) for s in _LOCAL_SUFFIXES)
+MAY_BE_REFUSED = re.compile(
+    # Everything except http(s) to a name of two or more labels whose last has a letter
+    # (and is not a hexadecimal number) and which is not local: that is, every URL that
+    # check_url could refuse, and some it allows.
+    r"^(?!https?://"
+    rf"(?!(?:[^/?#:@]*\.)?(?:{_SUFFIXES_RE})\.?(?:[:/?#]|$))"
+    r"(?:[a-z0-9_-]+\.)+(?!0x)[a-z0-9_-]*[a-z][a-z0-9_-]*\.?"
+    r"(?::[0-9]*)?(?:[/?#]|$))",
+    re.IGNORECASE,
+)
+"""The URLs the browser must hand to ``check_url``; the others it could never refuse.
+
+Intercepting every request of the browser costs a round trip through Playwright's driver
+to Python and back for each; this pattern is matched in the driver instead, so only these
+make the trip. It is written for JavaScript's RegExp as much as Python's (the driver runs
+it), and tested against ``check_url``: whatever that refuses, this matches.
+"""
+
+
 _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$")
 
 

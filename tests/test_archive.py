@@ -328,3 +328,57 @@ def test_rerun_is_idempotent_and_recapture_adds_rows(settings: Settings, fake_pl
     # earlier captures are untouched: same rows, same files
     assert len(captures_of(settings, S.JULIACA_HOSPITAL_ID, "screenshot")) == 2
     assert_files_intact(settings)
+
+
+def test_the_browser_never_requests_what_the_policy_refuses(settings: Settings, fake_world: World, fake_platform: FakePlatform) -> None:
+    import socket
+    import threading
+
+    from tests.fakeplatform.world import Page
+
+    # Chromium never sends loopback requests to a proxy: a listener of our own sees those.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    accepted: list[object] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, peer = listener.accept()
+            except OSError:
+                return
+            accepted.append(peer)
+            conn.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    refused = [
+        f"https://127.0.0.1:{port}/leak.png",
+        f"https://0x7f.0.0.1:{port}/hex.png",
+        f"https://127.1:{port}/short.png",
+        "https://intranet/x.png",
+        "https://printer.local/x.png",
+        f"https://localhost:{port}/x.js",
+        "https://169.254.169.254/latest/meta-data/",
+    ]
+    # https, as the article: a secure page's plain-http subresources are blocked or upgraded
+    # by Chromium itself, which would prove nothing about our guard.
+    checked_and_allowed = "https://93.184.216.34/public.png"  # matched by the filter, then let through
+    html = (
+        "<!DOCTYPE html><html><head><title>Guarded</title>"
+        f'<script src="{refused[5]}"></script></head><body><p>Nothing to see.</p>'
+        + "".join(f'<img src="{u}">' for u in refused[:5])
+        + f'<iframe src="{refused[6]}"></iframe><img src="{checked_and_allowed}"></body></html>'
+    )
+    url = f"{S.NEWS}/guarded"
+    fake_world.add_page(url, Page(body=html.encode()))
+    try:
+        summary = archive([url], settings)
+    finally:
+        listener.close()
+    assert summary.ok, summary.errors
+    assert rows(settings, "SELECT count(*) AS n FROM captures WHERE kind = 'page_screenshot'")[0]["n"] == 1
+    seen = [r["url"] for r in fake_platform.requests]
+    assert any(u.startswith("https://93.184.216.34") for u in seen), seen
+    assert not accepted
+    hosts = ("127.", "0x7f", "intranet", "printer.local", "localhost", "169.254.169.254")
+    assert not [u for u in seen if any(h in u for h in hosts)]
