@@ -49,27 +49,34 @@ TARGET_HELP_S = 0.3
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds used so far) of a process, None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # pid (comm) state ppid … utime(14) stime(15): comm may hold spaces and parentheses.
+    fields = stat[stat.rindex(b")") + 2 :].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
 def _proc_table() -> dict[int, tuple[int, float]]:
     """pid → (parent pid, CPU seconds used so far) for every process."""
     table: dict[int, tuple[int, float]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # pid (comm) state ppid … utime(14) stime(15): comm may hold spaces and parentheses.
-        fields = stat[stat.rindex(b")") + 2 :].split()
-        table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            found = _stat(int(name))
+            if found is not None:
+                table[int(name)] = found
     return table
 
 
-def process_tree(root: int, table: dict[int, tuple[int, float]]) -> list[int]:
+def process_tree(root: int, parents: dict[int, int] | dict[int, tuple[int, float]]) -> list[int]:
+    """``root`` and its descendants, from pid → parent pid (or → (parent pid, …))."""
     children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in table.items():
-        children.setdefault(ppid, []).append(pid)
+    for pid, parent in parents.items():
+        children.setdefault(parent if isinstance(parent, int) else parent[0], []).append(pid)
     tree, todo = [], [root]
     while todo:
         pid = todo.pop()
@@ -134,12 +141,18 @@ def machine_busy_seconds() -> float:
 @dataclass
 class MemorySampler:
     """Samples a process and all its descendants: summed RSS every ``interval``, summed
-    PSS every ``pss_interval`` (reading smaps_rollup costs a few ms per Chromium process),
-    and the CPU time each process has used."""
+    PSS every ``pss_interval`` and whenever the RSS reaches a new peak (at most every
+    ``interval * 5``), and the CPU time each process has used.
+
+    The sampler shares the machine with what it measures, so it reads little: a new
+    process's parent once (a parent changes only when a process is orphaned, and stays
+    in the tree then), then only the tree's own files. Reading smaps_rollup for PSS costs
+    about 2 ms per Chromium process, hence not every interval.
+    """
 
     root: int
     interval: float = 0.05
-    pss_interval: float = 0.5
+    pss_interval: float = 1.0
     peak_rss_kb: int = 0
     peak_pss_kb: int = 0
     pss_readable: bool = True
@@ -148,6 +161,7 @@ class MemorySampler:
     pss_samples: int = 0
     cpu_by_pid: dict[int, float] = field(default_factory=dict)
     kind_by_pid: dict[int, str] = field(default_factory=dict)
+    _parents: dict[int, int] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _last_pss: float = 0.0
@@ -179,19 +193,34 @@ class MemorySampler:
             self.sample()
             self._stop.wait(self.interval)
 
+    def _tree(self) -> list[int]:
+        alive = {int(name) for name in os.listdir("/proc") if name.isdigit()}
+        for gone in self._parents.keys() - alive:
+            del self._parents[gone]
+        for new in alive - self._parents.keys():
+            found = _stat(new)
+            if found is not None:
+                self._parents[new] = found[0]
+        return process_tree(self.root, self._parents)
+
     def sample(self) -> None:
-        table = _proc_table()
-        pids = process_tree(self.root, table)
-        for pid in pids:
-            self.cpu_by_pid[pid] = max(self.cpu_by_pid.get(pid, 0.0), table.get(pid, (0, 0.0))[1])
+        pids = []
+        for pid in self._tree():
+            found = _stat(pid)
+            if found is None:
+                continue
+            pids.append(pid)
+            self.cpu_by_pid[pid] = max(self.cpu_by_pid.get(pid, 0.0), found[1])
             if pid not in self.kind_by_pid:
                 self.kind_by_pid[pid] = process_kind(pid)
         rss = sum(rss_kb(pid) for pid in pids)
+        new_peak = rss > self.peak_rss_kb
         self.peak_rss_kb = max(self.peak_rss_kb, rss)
         self.peak_processes = max(self.peak_processes, len(pids))
         self.samples += 1
         now = time.monotonic()
-        if now - self._last_pss >= self.pss_interval:
+        since = now - self._last_pss
+        if since >= self.pss_interval or (new_peak and since >= self.interval * 5):
             self._last_pss = now
             values = [(pss_kb(pid), pid) for pid in pids]
             # A process that exited between listing and reading counts 0 in both sums; one
@@ -308,12 +337,20 @@ def machine() -> list[str]:
         memory = f"{total_kb / 1024 / 1024:.1f} GB RAM"
     except (OSError, StopIteration, ValueError):
         memory = "RAM unknown"
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+    from archiver import __version__
+    from archiver.browser import find_browser
+    from archiver.config import Settings
+    from archiver.errors import BrowserNotFound
+
+    # The browser the archiver will pick (ARCHIVER_BROWSER, else its own search order).
+    try:
+        chromium = find_browser(Settings.from_env()).path or "Playwright's own"
+    except BrowserNotFound:
+        chromium = "none found"
     try:
         version = subprocess.run([chromium, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         version = "unknown"
-    from archiver import __version__
 
     return [
         f"machine: nproc {affinity} (os.cpu_count {os.cpu_count()}), {memory}, {platform.platform()}",
@@ -337,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         help="a -c value, or 'default' (no -c); repeatable. Default: 1 and default",
     )
     parser.add_argument("--interval", type=float, default=0.05, help="RSS sampling interval, seconds")
-    parser.add_argument("--pss-interval", type=float, default=0.5, help="PSS sampling interval, seconds")
+    parser.add_argument("--pss-interval", type=float, default=1.0, help="PSS sampling interval, seconds (also read at each new RSS peak)")
     parser.add_argument("--help-runs", type=int, default=10)
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
     args = parser.parse_args(argv)
@@ -395,9 +432,11 @@ def main(argv: list[str] | None = None) -> int:
         pss_text = f"{pss:.0f}" if pss_ok else "n/a"
         print(f"{label:<14} {wall:>8.2f} {posts:>6} {posts / wall:>8.2f} {rss:>12.0f} {pss_text:>12} {speedup_text:>15}")
     print(f"Memory: Python + node driver + every Chromium process, summed; RSS sampled every {args.interval * 1000:.0f} ms,")
-    print("PSS every {:.0f} ms. RSS double-counts pages shared between processes (Chromium's are many); PSS (from".format(
+    print("PSS every {:.0f} ms and at each new RSS peak. RSS double-counts pages shared between processes (Chromium's".format(
         args.pss_interval * 1000))
+    print("are many); PSS (from", end=" ")
     print("/proc/PID/smaps_rollup) divides shared pages among their sharers: it is the fairer figure, if sampled less often.")
+    print("The sampler runs in this process, beside the fake platform: its own CPU is in 'fake platform + sampler'.")
     other = max(r.cpu.other / r.cpu.available for runs in results.values() for r in runs)
     if other > 0.1:
         print(f"WARNING: other processes used up to {other:.0%} of the machine's CPU during a run: the figures are not clean.")
