@@ -7,6 +7,7 @@ recorded like the HTTP client's, and every request is checked by the same policy
 from __future__ import annotations
 
 import asyncio
+import base64
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,9 @@ from .thumbnails import Derived
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, FloatRect, Page, Playwright, Route, ViewportSize
 
+POLL_MS = 100
+"""How often a page is asked whether it has rendered. Playwright's default asks at every
+animation frame, which keeps the compositor producing frames the whole time it waits."""
 CARD_VIEWPORT: ViewportSize = {"width": 600, "height": 1000}
 PAGE_VIEWPORT: ViewportSize = {"width": 1280, "height": 1000}
 
@@ -121,7 +125,7 @@ class Renderer:
                 await page.goto(url, wait_until="load")
                 article = await page.wait_for_selector("article", state="visible")
                 assert article is not None
-                await page.wait_for_function(_IMAGES_LOADED, arg=None)
+                await page.wait_for_function(_IMAGES_LOADED, arg=None, polling=POLL_MS)
                 await _settled(page)
                 png = await article.screenshot(type="png")
                 box = await article.bounding_box()
@@ -144,7 +148,9 @@ class Renderer:
                 raise RenderError(f"page did not load in the browser: {_first_line(e)}", url) from None
             deadline = self.settings.render_timeout * 1000
             try:
-                await page.wait_for_function(f"() => ({_EMBEDS_PENDING})() === 0", timeout=deadline / 2)
+                await page.wait_for_function(
+                    f"() => ({_EMBEDS_PENDING})() === 0", timeout=deadline / 2, polling=POLL_MS
+                )
             except Exception:
                 notes.append(f"{await page.evaluate(_EMBEDS_PENDING)} embeds were not turned into cards")
             for frame in page.frames:
@@ -152,7 +158,7 @@ class Renderer:
                     continue
                 try:
                     await frame.wait_for_selector("article", state="visible", timeout=deadline / 2)
-                    await frame.wait_for_function(_IMAGES_LOADED, arg=None, timeout=deadline / 2)
+                    await frame.wait_for_function(_IMAGES_LOADED, arg=None, timeout=deadline / 2, polling=POLL_MS)
                 except Exception:
                     notes.append(f"card {frame.url} did not finish rendering")
             try:
@@ -264,9 +270,25 @@ async def _whole_page(page: Page) -> tuple[bytes, int, int]:
             await frame.evaluate(_TWO_FRAMES)
         except Exception:
             pass  # a frame that went away paints nothing either way
-    png = await page.screenshot(full_page=int(height) > MAX_PAGE_HEIGHT, type="png")
+    if int(height) > MAX_PAGE_HEIGHT:
+        png = await page.screenshot(full_page=True, type="png")
+    else:
+        png = await _viewport_png(page)
     info = inspect_image(png, 1_000_000_000, page.url)
     return png, info.width, info.height
+
+
+async def _viewport_png(page: Page) -> bytes:
+    """The viewport as a PNG encoded for speed: the same pixels as Playwright's screenshot
+    (checked), a file about a quarter larger, and half the browser's CPU for a tall page,
+    whose PNG encoding is the costliest step of the shot."""
+    session = await page.context.new_cdp_session(page)
+    try:
+        await page.evaluate("() => document.fonts.ready.then(() => null)")
+        shot = await session.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True})
+    finally:
+        await session.detach()
+    return base64.b64decode(shot["data"])
 
 
 async def _card_boxes(page: Page) -> dict[str, tuple[str, FloatRect]]:

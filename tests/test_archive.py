@@ -382,3 +382,38 @@ def test_the_browser_never_requests_what_the_policy_refuses(settings: Settings, 
     assert not accepted
     hosts = ("127.", "0x7f", "intranet", "printer.local", "localhost", "169.254.169.254")
     assert not [u for u in seen if any(h in u for h in hosts)]
+
+
+def test_the_fast_page_shot_has_the_same_pixels_as_playwrights(settings: Settings) -> None:
+    # render._viewport_png asks Chromium for a PNG encoded for speed; a faster encoding
+    # must not change one pixel of what is archived.
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from archiver.browser import launch
+    from archiver.render import _viewport_png
+
+    async def shoot() -> tuple[bytes, bytes]:
+        async with async_playwright() as p:
+            browser = await launch(p, replace(settings, proxy=None))
+            try:
+                page = await browser.new_page(viewport={"width": 800, "height": 1400})
+                await page.set_content(
+                    "<body style='margin:0;font:16px serif'>"
+                    + "".join(
+                        f"<p style='color:hsl({i * 37 % 360},70%,40%);background:hsl({i * 53 % 360},60%,90%)'>"
+                        f"Paragraph {i}: Juliaca, 9 de enero de 2023 — ñ é ü</p>"
+                        for i in range(40)
+                    )
+                    + "</body>"
+                )
+                return await _viewport_png(page), await page.screenshot(type="png")
+            finally:
+                await browser.close()
+
+    fast, reference = asyncio.run(shoot())
+    with Image.open(io.BytesIO(fast)) as a, Image.open(io.BytesIO(reference)) as b:
+        assert a.size == b.size == (800, 1400)
+        assert a.convert("RGB").tobytes() == b.convert("RGB").tobytes()
+        assert not is_blank(fast)
