@@ -22,23 +22,53 @@ from .safety import MAY_BE_REFUSED, check_url
 from .thumbnails import Derived
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, FloatRect, Page, Playwright, Route, ViewportSize
+    from playwright.async_api import Browser, BrowserContext, FloatRect, Frame, Page, Playwright, Route, ViewportSize
 
 POLL_MS = 100
-"""How often a page is asked whether it has rendered. Playwright's default asks at every
-animation frame, which keeps the compositor producing frames the whole time it waits."""
+"""How often a page is asked whether it has rendered (see ``_wait_until``)."""
 CARD_VIEWPORT: ViewportSize = {"width": 600, "height": 1000}
 PAGE_VIEWPORT: ViewportSize = {"width": 1280, "height": 1000}
 
 # complete is also true for an image that failed: a broken image is what the card
 # shows, and waiting for it to load would only time out.
-_IMAGES_LOADED = """(root) => {
-    const scope = root || document;
-    return [...scope.querySelectorAll('img')].every(i => i.complete);
-}"""
+_IMAGES_LOADED = "() => [...document.images].every(i => i.complete)"
 _EMBEDS_PENDING = """() => document.querySelectorAll(
     'blockquote.twitter-tweet:not(.twitter-tweet-error), blockquote.twitter-video:not(.twitter-tweet-error)'
 ).length"""
+# What Playwright calls a visible element: a box of some size, not visibility: hidden.
+_ARTICLE_VISIBLE = """() => {
+    const article = document.querySelector('article');
+    if (!article) return false;
+    const box = article.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(article).visibility !== 'hidden';
+}"""
+_ARTICLE = "() => document.querySelector('article')"
+
+
+async def _wait_until(target: Page | Frame, condition: str, timeout: float) -> bool:
+    """Whether ``condition`` (JavaScript, a function of no arguments) held within
+    ``timeout`` seconds, asked every POLL_MS in the page's own world.
+
+    Not Playwright's waits: they run its injected script in a world of their own in each
+    frame, which on a page of four cards cost the renderer about a third of its CPU
+    (measured). Not every animation frame either: that keeps the compositor producing
+    frames the whole time. The page's world is the page's to tamper with (a page could
+    replace setTimeout): an answer never given is a timeout here, as any other.
+    """
+    polls = max(1, int(timeout * 1000 / POLL_MS))
+    script = f"""(polls) => new Promise(done => {{
+        const condition = {condition};
+        let asked = 0;
+        (function ask() {{
+            let holds = false;
+            try {{ holds = Boolean(condition()); }} catch (e) {{ holds = false; }}
+            if (holds || ++asked > polls) done(holds); else setTimeout(ask, {POLL_MS});
+        }})();
+    }})"""
+    try:
+        return bool(await asyncio.wait_for(target.evaluate(script, polls), timeout + 5))
+    except TimeoutError:
+        return False
 
 
 @dataclass
@@ -120,15 +150,22 @@ class Renderer:
     async def post_card(self, embed_url: str, native_id: str) -> Shot:
         """Screenshot the platform's own embed card of a post, once it and its images rendered."""
         url = f"{embed_url}?{urlencode({'id': native_id, 'dnt': 'true', 'lang': 'en', 'theme': 'light'})}"
+        timeout = self.settings.render_timeout
         async with self._page(CARD_VIEWPORT) as page:
             try:
                 await page.goto(url, wait_until="load")
-                article = await page.wait_for_selector("article", state="visible")
-                assert article is not None
-                await page.wait_for_function(_IMAGES_LOADED, arg=None, polling=POLL_MS)
+                if not await _wait_until(page, _ARTICLE_VISIBLE, timeout):
+                    raise RenderError(f"no visible <article> within {timeout:.0f} s", url)
+                if not await _wait_until(page, _IMAGES_LOADED, timeout):
+                    raise RenderError(f"its images did not load within {timeout:.0f} s", url)
                 await _settled(page)
-                png = await article.screenshot(type="png")
-                box = await article.bounding_box()
+                article = (await page.evaluate_handle(_ARTICLE)).as_element()
+                box = await article.bounding_box() if article is not None else None
+                if not box or box["width"] < 1 or box["height"] < 1:
+                    raise RenderError("the <article> has no size", url)
+                # The clip is in the page's coordinates, the box in the viewport's: the same on
+                # this unscrolled page, and full_page lets a card taller than the viewport in.
+                png = await page.screenshot(type="png", clip=box, full_page=True)
             except Exception as e:
                 raise RenderError(f"embed card did not render: {_first_line(e)}", url) from None
         width, height = (round(box["width"]), round(box["height"])) if box else (0, 0)
@@ -146,21 +183,24 @@ class Renderer:
                 await page.goto(url, wait_until="load")
             except Exception as e:
                 raise RenderError(f"page did not load in the browser: {_first_line(e)}", url) from None
-            deadline = self.settings.render_timeout * 1000
+            half = self.settings.render_timeout / 2
             try:
-                await page.wait_for_function(
-                    f"() => ({_EMBEDS_PENDING})() === 0", timeout=deadline / 2, polling=POLL_MS
-                )
-            except Exception:
-                notes.append(f"{await page.evaluate(_EMBEDS_PENDING)} embeds were not turned into cards")
-            for frame in page.frames:
-                if "/embed/Tweet.html" not in frame.url:
-                    continue
+                if not await _wait_until(page, f"() => ({_EMBEDS_PENDING})() === 0", half):
+                    notes.append(f"{await page.evaluate(_EMBEDS_PENDING)} embeds were not turned into cards")
+            except Exception as e:  # the page navigated away on its own, say: shoot what there is
+                notes.append(f"embeds could not be counted: {_first_line(e)}")
+
+            async def card_rendered(frame: Frame) -> None:
                 try:
-                    await frame.wait_for_selector("article", state="visible", timeout=deadline / 2)
-                    await frame.wait_for_function(_IMAGES_LOADED, arg=None, timeout=deadline / 2, polling=POLL_MS)
+                    if await _wait_until(frame, _ARTICLE_VISIBLE, half) and await _wait_until(
+                        frame, _IMAGES_LOADED, half
+                    ):
+                        return
                 except Exception:
-                    notes.append(f"card {frame.url} did not finish rendering")
+                    pass  # a frame that went away did not render either
+                notes.append(f"card {frame.url} did not finish rendering")
+
+            await asyncio.gather(*(card_rendered(f) for f in page.frames if "/embed/Tweet.html" in f.url))
             try:
                 png, width, height = await _whole_page(page)
             except Exception as e:
@@ -301,9 +341,10 @@ async def _card_boxes(page: Page) -> dict[str, tuple[str, FloatRect]]:
         if not native_id or native_id in boxes:
             continue
         try:
-            if not await frame.evaluate(_IMAGES_LOADED, None):
+            if not await frame.evaluate(_IMAGES_LOADED):
                 continue
-            box = await frame.locator("article").first.bounding_box()
+            article = (await frame.evaluate_handle(_ARTICLE)).as_element()
+            box = await article.bounding_box() if article is not None else None
         except Exception:
             continue  # the post's own card render will be tried instead
         if box:
