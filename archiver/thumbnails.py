@@ -85,7 +85,9 @@ def thumbnail_of(image: Image.Image, kind: str) -> tuple[bytes, int, int]:
     # the difference from Lanczos all the way does not show, and it costs a third less.
     small = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     out = io.BytesIO()
-    small.save(out, "JPEG", quality=QUALITY, optimize=True, progressive=True)
+    # Baseline, not optimised or progressive: those passes cost four times the encoding,
+    # which holds the GIL, for about 12% less on a thumbnail of 10-16 KB.
+    small.save(out, "JPEG", quality=QUALITY)
     return out.getvalue(), small.width, small.height
 
 
