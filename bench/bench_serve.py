@@ -72,7 +72,7 @@ def build(path: Path, posts: int) -> None:
     blobs, captures, thumbs = [], [], []
     for i in range(1, posts + 1):
         full, small = sha(i, "shot"), sha(i, "thumb")
-        full_path, small_path = f"blobs/{full[:2]}/{full[2:4]}/{full}.png", f"blobs/{small[:2]}/{small[2:4]}/{small}.jpg"
+        full_path, small_path = f"blobs/{full[:2]}/{full}.png", f"blobs/{small[:2]}/{small}.jpg"
         blobs += [(full, full_path, 90_000, "image/png", "2026-01-01"), (small, small_path, 9_000, "image/jpeg", "2026-01-01")]
         captures.append((i, 1, i, "screenshot", "2026-01-01T00:00:00Z", full, full_path, "image/png", 90_000, 550, 600))
         thumbs.append((i, small, small_path, 320, 349, "image/jpeg", "2026-01-01"))

@@ -16,12 +16,36 @@ def test_put_is_content_addressed_and_deduplicated(tmp_path: Path) -> None:
     blob = store.put(data, "image/png")
     sha = hashlib.sha256(data).hexdigest()
     assert blob.sha256 == sha
-    assert blob.path == f"blobs/{sha[:2]}/{sha[2:4]}/{sha}.png"
+    assert blob.path == f"blobs/{sha[:2]}/{sha}.png"
     assert (tmp_path / blob.path).read_bytes() == data
     again = store.put(data, "image/png")
     assert again == blob
     assert len(list((tmp_path / "blobs").rglob("*.png"))) == 1
     assert list(store.tmp_dir.iterdir()) == []
+
+
+def test_blobs_of_the_older_layout_count_as_stored(tmp_path: Path) -> None:
+    # Archives from 0.1 keep their files under blobs/ab/cd/; the same bytes put again,
+    # whole, streamed or deferred, are found there and not stored a second time.
+    store = BlobStore(tmp_path)
+    old = {}
+    for data, mime in ((b"an old answer", "application/json"), (b"an old video", "video/mp4"), (b"an old page", "text/html")):
+        sha = hashlib.sha256(data).hexdigest()
+        legacy = tmp_path / f"blobs/{sha[:2]}/{sha[2:4]}/{sha}{'.json' if 'json' in mime else '.mp4' if 'mp4' in mime else '.html'}"
+        legacy.parent.mkdir(parents=True)
+        legacy.write_bytes(data)
+        old[data] = (legacy, mime)
+    data, (legacy, mime) = next(iter(old.items()))
+    assert store.put(data, mime).path == legacy.relative_to(tmp_path).as_posix()
+    video, (legacy_video, video_mime) = list(old.items())[1]
+    writer = store.writer()
+    writer.write(video)
+    assert writer.commit(video_mime).path == legacy_video.relative_to(tmp_path).as_posix()
+    page, (legacy_page, page_mime) = list(old.items())[2]
+    assert store.put(page, page_mime, deferred=True).path == legacy_page.relative_to(tmp_path).as_posix()
+    store.sync()
+    files = [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
+    assert sorted(files) == sorted(legacy for legacy, _ in old.values())
 
 
 def test_existing_blob_is_never_rewritten(tmp_path: Path) -> None:

@@ -298,3 +298,14 @@ def test_serve_sees_what_a_sweep_writes_meanwhile(served: Served) -> None:
         assert swept.ok, swept.errors
         after = client.get(f"{served.base}/archive/posts/{post_id}.json", params={"_shape": "array"}).json()
     assert after[0]["status"] == "deleted"
+
+
+def test_only_blob_paths_of_either_layout_are_served() -> None:
+    from archiver.browse.files import is_blob_path
+
+    sha = "ab" + "0" * 62
+    assert is_blob_path(f"blobs/ab/{sha}.png")
+    assert is_blob_path(f"blobs/ab/00/{sha}.png")  # archives made by archiver 0.1
+    for path in (f"blobs/tmp/{sha}.png", f"blobs/ab/../{sha}.png", "archive.db", f"blobs/ab/00/11/{sha}.png",
+                 f"blobs/{sha}.png", f"blobs/ab/{sha}", f"/blobs/ab/{sha}.png"):
+        assert not is_blob_path(path), path

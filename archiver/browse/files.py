@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-BLOB_PATH = re.compile(r"^blobs/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.[a-z0-9]{1,8}$")
-"""Exactly what BlobStore names a file: blobs/ab/cd/<sha256>.<ext>. No '..', no tmp/."""
+BLOB_PATH = re.compile(r"^blobs/[0-9a-f]{2}/(?:[0-9a-f]{2}/)?[0-9a-f]{64}\.[a-z0-9]{1,8}$")
+"""Exactly what BlobStore names a file: blobs/ab/<sha256>.<ext>, or blobs/ab/cd/<sha256>.<ext>
+as archiver 0.1 did. No '..', no tmp/."""
 
 INLINE_TYPES = {
     "image/jpeg",
