@@ -378,6 +378,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--help-runs", type=int, default=10)
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
     args = parser.parse_args(argv)
+    # The fake platform's connection threads share this process's GIL: with Python's
+    # default 5 ms switch interval, a thread ready to answer waits for it, adding latency
+    # no real platform has (python -m tests.fakeplatform does the same on its own).
+    sys.setswitchinterval(0.0005)
     configurations = args.concurrency or [1, None]
 
     print("== archiver benchmark")
