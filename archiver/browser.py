@@ -24,8 +24,8 @@ SYSTEM_BROWSERS = (
 )
 """In order of preference. The headless shell (Chromium's "old" headless mode, a separate
 binary) renders with the same Blink but without the desktop browser's layers; it is what
-Playwright itself runs for headless Chromium. Measured on the archive benchmark: about 40%
-less CPU for the browser's processes, and no start-up requests to Google's account service."""
+Playwright itself runs for headless Chromium. Measured on the archive benchmark: about a
+third less CPU for the browser's processes, and no start-up requests to Google's account service."""
 INSTALL_HINT = (
     "install one: `apt-get install chromium-headless-shell` (Debian; or `chromium`), "
     "or `playwright install chromium` "

@@ -211,7 +211,8 @@ class MemorySampler:
                 continue
             pids.append(pid)
             self.cpu_by_pid[pid] = max(self.cpu_by_pid.get(pid, 0.0), found[1])
-            if pid not in self.kind_by_pid:
+            if self.kind_by_pid.get(pid, "chromium zygote") == "chromium zygote":
+                # A renderer is forked from a zygote and renames itself a moment later.
                 self.kind_by_pid[pid] = process_kind(pid)
         rss = sum(rss_kb(pid) for pid in pids)
         new_peak = rss > self.peak_rss_kb
