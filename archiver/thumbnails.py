@@ -44,17 +44,6 @@ class Thumbnail:
     height: int
 
 
-def make_thumbnail(data: bytes, kind: str) -> tuple[bytes, int, int]:
-    """JPEG bytes, width and height of the thumbnail of an image capture of this kind."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as opened:
-        _check_size(opened)
-        if opened.format == "GIF":
-            opened.seek(0)
-        return thumbnail_of(opened, kind)
-
-
 def _check_size(image: Image.Image) -> None:
     width, height = image.size
     if width * height > MAX_PIXELS or width <= 0 or height <= 0:
@@ -62,7 +51,7 @@ def _check_size(image: Image.Image) -> None:
 
 
 def thumbnail_of(image: Image.Image, kind: str) -> tuple[bytes, int, int]:
-    """The thumbnail of an image already opened or decoded (see ``make_thumbnail``)."""
+    """JPEG bytes, width and height of the thumbnail of an image capture of this kind."""
     from PIL import Image
 
     width, height = image.size

@@ -11,7 +11,7 @@ from PIL import Image
 from archiver import db
 from archiver.config import Settings
 from archiver.store import Citation, Store
-from archiver.thumbnails import make_thumbnail
+from archiver.thumbnails import derive
 
 
 def png(width: int, height: int, top: str = "red", rest: str = "blue") -> bytes:
@@ -20,6 +20,14 @@ def png(width: int, height: int, top: str = "red", rest: str = "blue") -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def make_thumbnail(data: bytes, kind: str) -> tuple[bytes, int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        thumbnail = derive(image, kind).thumbnail
+    assert thumbnail is not None
+    return thumbnail
 
 
 def test_page_screenshot_thumbnail_is_its_top_part_small() -> None:
