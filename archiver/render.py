@@ -147,9 +147,24 @@ class Renderer:
             return
         await route.continue_()
 
+    def _job_deadline(self) -> float:
+        """Seconds a whole render job may take: its waits, settling and shot, with room.
+
+        Playwright bounds navigations and its own waits, not an evaluate: a frame whose
+        animation frames never come (one hidden and throttled, say) would hold a job forever.
+        """
+        return self.settings.render_timeout * 3 + 10
+
     async def post_card(self, embed_url: str, native_id: str) -> Shot:
         """Screenshot the platform's own embed card of a post, once it and its images rendered."""
         url = f"{embed_url}?{urlencode({'id': native_id, 'dnt': 'true', 'lang': 'en', 'theme': 'light'})}"
+        try:
+            async with asyncio.timeout(self._job_deadline()):
+                return await self._post_card(url)
+        except TimeoutError:
+            raise RenderError(f"embed card did not render within {self._job_deadline():.0f} s", url) from None
+
+    async def _post_card(self, url: str) -> Shot:
         timeout = self.settings.render_timeout
         async with self._page(CARD_VIEWPORT) as page:
             try:
@@ -177,6 +192,13 @@ class Renderer:
         Embeds that never render (a blocked widgets.js, a post that is gone) are noted,
         not fatal: the page as it stands is still evidence.
         """
+        try:
+            async with asyncio.timeout(self._job_deadline()):
+                return await self._article_page(url)
+        except TimeoutError:
+            raise RenderError(f"page did not finish rendering within {self._job_deadline():.0f} s", url) from None
+
+    async def _article_page(self, url: str) -> ArticleShot:
         notes: list[str] = []
         async with self._page(PAGE_VIEWPORT) as page:
             try:
@@ -305,11 +327,7 @@ async def _whole_page(page: Page) -> tuple[bytes, int, int]:
     tall = min(int(height), MAX_PAGE_HEIGHT)
     await page.set_viewport_size({"width": PAGE_VIEWPORT["width"], "height": max(tall, PAGE_VIEWPORT["height"])})
     await _settled(page)
-    for frame in page.frames:
-        try:
-            await frame.evaluate(_TWO_FRAMES)
-        except Exception:
-            pass  # a frame that went away paints nothing either way
+    await asyncio.gather(*(_briefly(frame, _TWO_FRAMES) for frame in page.frames))
     if int(height) > MAX_PAGE_HEIGHT:
         png = await page.screenshot(full_page=True, type="png")
     else:
@@ -318,13 +336,26 @@ async def _whole_page(page: Page) -> tuple[bytes, int, int]:
     return png, info.width, info.height
 
 
+async def _briefly(target: Page | Frame, script: str, seconds: float = 2.0) -> None:
+    """Give ``script`` (a promise in the page's world) ``seconds`` to settle, then go on.
+
+    For courtesies before a shot: the page's world is the page's, and one that replaces
+    requestAnimationFrame or document.fonts would otherwise keep its own screenshot from
+    being taken. A frame that went away paints nothing either way.
+    """
+    try:
+        await asyncio.wait_for(target.evaluate(script), seconds)
+    except Exception:  # TimeoutError, or a frame gone
+        pass
+
+
 async def _viewport_png(page: Page) -> bytes:
     """The viewport as a PNG encoded for speed: the same pixels as Playwright's screenshot
     (a test compares them), a file about a quarter larger, and for a benchmark page
     (1280x2294) about 90 ms less of the browser's time, about half of the shot's."""
     session = await page.context.new_cdp_session(page)
     try:
-        await page.evaluate("() => document.fonts.ready.then(() => null)")
+        await _briefly(page, "() => document.fonts.ready.then(() => null)")
         shot = await session.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True})
     finally:
         await session.detach()

@@ -417,3 +417,41 @@ def test_the_fast_page_shot_has_the_same_pixels_as_playwrights(settings: Setting
         assert a.size == b.size == (800, 1400)
         assert a.convert("RGB").tobytes() == b.convert("RGB").tobytes()
         assert not is_blank(fast)
+
+
+def test_a_card_that_never_renders_fails_its_post_alone(settings: Settings, fake_world: World) -> None:
+    # The platform's embed page answers 500 for one post: its card never renders, on the
+    # article page or alone. That post is one error line; the page and the others are archived.
+    broken = fake_world.juliaca_ids[1]
+    fake_world.faults[("platform.twitter.com", f"id={broken}")] = "500"
+    summary = archive([S.JULIACA_URL], replace(settings, render_timeout=4.0))
+    assert not summary.ok
+    assert len(summary.errors) == 1, summary.errors
+    assert str(broken) in summary.errors[0] and "embed card did not render" in summary.errors[0]
+    assert summary.posts_captured == len(fake_world.juliaca_ids) - 1
+    assert not captures_of(settings, broken, "screenshot")
+    assert post_row(settings, broken)["capture_complete"] == 0
+    for other in fake_world.juliaca_ids:
+        if other != broken:
+            assert len(captures_of(settings, other, "screenshot")) == 1
+    assert rows(settings, "SELECT count(*) AS n FROM captures WHERE kind = 'page_screenshot'")[0]["n"] == 1
+
+
+def test_a_page_that_breaks_animation_frames_and_fonts_is_still_shot(settings: Settings, fake_world: World) -> None:
+    # Before a shot the renderer waits for two animation frames and for the fonts, in the
+    # page's own world, which the page may have replaced: it must neither hang nor give up.
+    from tests.fakeplatform.world import Page
+
+    hostile = (
+        "<!DOCTYPE html><html><head><title>Hostile</title><script>"
+        "window.requestAnimationFrame = function () { return 0; };"
+        "Object.defineProperty(document, 'fonts', {value: {ready: new Promise(function () {})}});"
+        "</script></head><body><h1>Still evidence</h1><p>This page keeps its promises to itself.</p></body></html>"
+    )
+    url = f"{S.NEWS}/hostile"
+    fake_world.add_page(url, Page(body=hostile.encode()))
+    summary = archive([url], replace(settings, render_timeout=4.0))
+    assert summary.ok, summary.errors
+    shots = rows(settings, "SELECT * FROM captures WHERE kind = 'page_screenshot'")
+    assert len(shots) == 1
+    assert not is_blank((settings.data_dir / str(shots[0]["path"])).read_bytes())
