@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from .blobs import BlobStore
@@ -23,6 +24,8 @@ from .thumbnails import Derived
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, FloatRect, Frame, Page, Playwright, Route, ViewportSize
+
+T = TypeVar("T")
 
 POLL_MS = 100
 """How often a page is asked whether it has rendered (see ``_wait_until``)."""
@@ -147,22 +150,24 @@ class Renderer:
             return
         await route.continue_()
 
-    def _job_deadline(self) -> float:
-        """Seconds a whole render job may take: its waits, settling and shot, with room.
+    async def _in_time(self, job: Awaitable[T], failure: str, url: str) -> T:
+        """``job``, or a RenderError saying ``failure`` once its deadline has passed.
 
         Playwright bounds navigations and its own waits, not an evaluate: a frame whose
-        animation frames never come (one hidden and throttled, say) would hold a job forever.
+        animation frames never come would hold a job forever. A job's waits, settling and
+        shot fit in 3 x render_timeout; 10 s more is room.
         """
-        return self.settings.render_timeout * 3 + 10
+        deadline = self.settings.render_timeout * 3 + 10
+        try:
+            async with asyncio.timeout(deadline):
+                return await job
+        except TimeoutError:
+            raise RenderError(f"{failure} within {deadline:.0f} s", url) from None
 
     async def post_card(self, embed_url: str, native_id: str) -> Shot:
         """Screenshot the platform's own embed card of a post, once it and its images rendered."""
         url = f"{embed_url}?{urlencode({'id': native_id, 'dnt': 'true', 'lang': 'en', 'theme': 'light'})}"
-        try:
-            async with asyncio.timeout(self._job_deadline()):
-                return await self._post_card(url)
-        except TimeoutError:
-            raise RenderError(f"embed card did not render within {self._job_deadline():.0f} s", url) from None
+        return await self._in_time(self._post_card(url), "embed card did not render", url)
 
     async def _post_card(self, url: str) -> Shot:
         timeout = self.settings.render_timeout
@@ -192,11 +197,7 @@ class Renderer:
         Embeds that never render (a blocked widgets.js, a post that is gone) are noted,
         not fatal: the page as it stands is still evidence.
         """
-        try:
-            async with asyncio.timeout(self._job_deadline()):
-                return await self._article_page(url)
-        except TimeoutError:
-            raise RenderError(f"page did not finish rendering within {self._job_deadline():.0f} s", url) from None
+        return await self._in_time(self._article_page(url), "page did not finish rendering", url)
 
     async def _article_page(self, url: str) -> ArticleShot:
         notes: list[str] = []
