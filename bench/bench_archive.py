@@ -61,22 +61,11 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def _proc_table() -> dict[int, tuple[int, float]]:
-    """pid → (parent pid, CPU seconds used so far) for every process."""
-    table: dict[int, tuple[int, float]] = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            found = _stat(int(name))
-            if found is not None:
-                table[int(name)] = found
-    return table
-
-
-def process_tree(root: int, parents: dict[int, int] | dict[int, tuple[int, float]]) -> list[int]:
-    """``root`` and its descendants, from pid → parent pid (or → (parent pid, …))."""
+def process_tree(root: int, parents: dict[int, int]) -> list[int]:
+    """``root`` and its descendants, from pid -> parent pid."""
     children: dict[int, list[int]] = {}
     for pid, parent in parents.items():
-        children.setdefault(parent if isinstance(parent, int) else parent[0], []).append(pid)
+        children.setdefault(parent, []).append(pid)
     tree, todo = [], [root]
     while todo:
         pid = todo.pop()
