@@ -19,7 +19,7 @@ from .config import Settings
 from .errors import ArchiverError, ContentError, HTTPStatusError, ItemError
 from .evidence.provenance import seal_run
 from .article import decode_body, title_of
-from .media import ImageInfo, copy_media
+from .media import copy_media
 from .net import Exchange, Fetcher
 from .platforms import find_embeds
 from .platforms.base import FoundEmbed, PostData
@@ -313,11 +313,7 @@ class Session:
             renderer = await self.renderer()
             async with self._pages:
                 shot = await renderer.article_page(url)
-            page = shot.page
-            blob = await asyncio.to_thread(self.store.blobs.put, page.png, "image/png")
-            capture = CaptureFile("page_screenshot", blob, "image/png", page.width, page.height, url)
-            if page.derived is not None:
-                capture = await asyncio.to_thread(store_derived, self.store.blobs, capture, page.derived)
+            capture = await asyncio.to_thread(self._stored_shot, "page_screenshot", shot.page)
             self.store.add_article_captures(
                 self.run_id, article_id, await with_thumbnails(self.store.blobs, [capture])
             )
@@ -454,23 +450,27 @@ class Session:
     async def _card(self, native_id: str) -> CaptureFile:
         """The post's embed card: cut from an article page that rendered it, else rendered alone."""
         shot: Shot | None = None
-        info: ImageInfo | None = None
         for offer in self._card_offers.get(native_id, []):
             page = await offer
             if page is not None and native_id in page.cards:
                 try:
-                    info = check_screenshot(page.cards[native_id], native_id)
+                    check_screenshot(page.cards[native_id], native_id)
                 except ContentError:
                     continue  # not painted on that page: render it on its own
                 shot = page.cards[native_id]
                 break
-        if shot is None or info is None:
+        if shot is None:
             renderer = await self.renderer()
             async with self._pages:
                 shot = await renderer.post_card(self.settings.endpoints.embed, native_id)
-            info = check_screenshot(shot, native_id)
-        blob: Blob = await asyncio.to_thread(self.store.blobs.put, shot.png, "image/png")
-        return CaptureFile("screenshot", blob, "image/png", info.width, info.height, shot.url)
+            check_screenshot(shot, native_id)
+        return await asyncio.to_thread(self._stored_shot, "screenshot", shot)
+
+    def _stored_shot(self, kind: str, shot: Shot) -> CaptureFile:
+        """A screenshot stored as a capture, with the thumbnail and hash the renderer derived."""
+        blob: Blob = self.store.blobs.put(shot.png, "image/png")
+        capture = CaptureFile(kind, blob, "image/png", shot.width, shot.height, shot.url)
+        return capture if shot.derived is None else store_derived(self.store.blobs, capture, shot.derived)
 
     async def _media(self, data: PostData | None) -> tuple[list[CaptureFile], list[str]]:
         assert self.fetcher is not None

@@ -17,12 +17,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from .blobs import BlobStore
 from .config import Settings
 from .errors import BlockedURL, ContentError, RenderError
-from .media import ImageInfo, inspect_image
 from .net import Exchange, OnExchange
 from .safety import MAY_BE_REFUSED, check_url
 from .thumbnails import Derived
 
 if TYPE_CHECKING:
+    from PIL import Image
     from playwright.async_api import Browser, BrowserContext, FloatRect, Frame, Page, Playwright, Route, ViewportSize
 
 T = TypeVar("T")
@@ -89,8 +89,10 @@ class Shot:
     url: str
     notes: list[str]
     """What did not finish rendering, if anything (the shot was still taken)."""
+    blank: bool | None
+    """One colour from edge to edge: nothing was painted. None: too large to examine."""
     derived: Derived | None = None
-    """Thumbnail and perceptual hash, when made from pixels already decoded here."""
+    """Thumbnail and perceptual hash, made from the pixels this module already decoded."""
 
 
 class Renderer:
@@ -188,8 +190,8 @@ class Renderer:
                 png = await page.screenshot(type="png", clip=box, full_page=True)
             except Exception as e:
                 raise RenderError(f"embed card did not render: {_first_line(e)}", url) from None
-        width, height = (round(box["width"]), round(box["height"])) if box else (0, 0)
-        return Shot(png=png, width=width, height=height, url=url, notes=[])
+        # Decoded once, outside the page's slot: for its size, blankness, thumbnail and hash.
+        return await asyncio.to_thread(_card_shot_of, png, url)
 
     async def article_page(self, url: str) -> ArticleShot:
         """Full-page screenshot of an article after its embedded posts rendered.
@@ -225,13 +227,11 @@ class Renderer:
 
             await asyncio.gather(*(card_rendered(f) for f in page.frames if "/embed/Tweet.html" in f.url))
             try:
-                png, width, height = await _whole_page(page)
+                png = await _whole_page(page)
             except Exception as e:
                 raise RenderError(f"page screenshot failed: {_first_line(e)}", url) from None
             boxes = await _card_boxes(page)
-        derived, cards = await asyncio.to_thread(_crop_cards, png, boxes)
-        shot = Shot(png=png, width=width, height=height, url=url, notes=notes, derived=derived)
-        return ArticleShot(page=shot, cards=cards)
+        return await asyncio.to_thread(_cut_cards, png, url, notes, boxes)
 
     def _page(self, viewport: ViewportSize) -> _PageSession:
         assert self._context is not None, "use Renderer as an async context manager"
@@ -314,7 +314,7 @@ MAX_PAGE_HEIGHT = 16_000
 _TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
-async def _whole_page(page: Page) -> tuple[bytes, int, int]:
+async def _whole_page(page: Page) -> bytes:
     """A screenshot of the whole page with every embedded card painted.
 
     ``full_page=True`` captures by scrolling a viewport-sized window, and Chromium does
@@ -333,8 +333,7 @@ async def _whole_page(page: Page) -> tuple[bytes, int, int]:
         png = await page.screenshot(full_page=True, type="png")
     else:
         png = await _viewport_png(page)
-    info = inspect_image(png, 1_000_000_000, page.url)
-    return png, info.width, info.height
+    return png
 
 
 async def _briefly(target: Page | Frame, script: str, seconds: float = 2.0) -> None:
@@ -384,32 +383,67 @@ async def _card_boxes(page: Page) -> dict[str, tuple[str, FloatRect]]:
     return boxes
 
 
-def _crop_cards(png: bytes, boxes: dict[str, tuple[str, FloatRect]]) -> tuple[Derived | None, dict[str, Shot]]:
-    """Cut each card out of the page screenshot: the same pixels, no second rendering.
+def _cut_cards(png: bytes, url: str, notes: list[str], boxes: dict[str, tuple[str, FloatRect]]) -> ArticleShot:
+    """The page's shot and each card cut out of it: the same pixels, no second rendering.
 
-    The page is decoded once, here, for the cards and for its own thumbnail and perceptual
-    hash (decoding a tall page is most of the cost of either). A card, small, is derived
-    from its own file only if a post uses it.
+    The page is decoded once, here, for the cards and for every fact about its pixels and
+    theirs (blankness, thumbnail, perceptual hash): decoding is most of the cost of each.
     """
+    import io
+
+    from PIL import Image
+
+    from .thumbnails import MAX_PIXELS, derive
+
+    cards: dict[str, Shot] = {}
+    try:
+        page = Image.open(io.BytesIO(png))
+    except (OSError, ValueError, SyntaxError) as e:
+        raise RenderError(f"page screenshot is not a readable image ({type(e).__name__})", url) from None
+    with page:
+        if page.width * page.height > MAX_PIXELS:
+            # A page this long is kept as Chromium shot it; its cards are rendered alone.
+            return ArticleShot(page=Shot(png, page.width, page.height, url, notes, None), cards={})
+        page.load()
+        shot = Shot(png, page.width, page.height, url, notes, _one_colour(page), derive(page, "page_screenshot"))
+        for native_id, (card_url, box) in boxes.items():
+            left, top = round(box["x"]), round(box["y"])
+            right, bottom = left + round(box["width"]), top + round(box["height"])
+            if left < 0 or top < 0 or right > page.width or bottom > page.height or right <= left or bottom <= top:
+                continue
+            card = page.crop((left, top, right, bottom))
+            cards[native_id] = Shot(
+                _png(card), card.width, card.height, card_url, [], _one_colour(card), derive(card, "screenshot")
+            )
+    return ArticleShot(page=shot, cards=cards)
+
+
+def _card_shot_of(png: bytes, url: str) -> Shot:
     import io
 
     from PIL import Image
 
     from .thumbnails import derive
 
-    cards: dict[str, Shot] = {}
-    with Image.open(io.BytesIO(png)) as page:
-        page.load()
-        page_derived = derive(page, "page_screenshot")
-        for native_id, (url, box) in boxes.items():
-            left, top = round(box["x"]), round(box["y"])
-            right, bottom = left + round(box["width"]), top + round(box["height"])
-            if left < 0 or top < 0 or right > page.width or bottom > page.height or right <= left or bottom <= top:
-                continue
-            out = io.BytesIO()
-            page.crop((left, top, right, bottom)).save(out, format="PNG")
-            cards[native_id] = Shot(png=out.getvalue(), width=right - left, height=bottom - top, url=url, notes=[])
-    return page_derived, cards
+    with Image.open(io.BytesIO(png)) as card:
+        card.load()
+        return Shot(png, card.width, card.height, url, [], _one_colour(card), derive(card, "screenshot"))
+
+
+def _png(image: Image.Image) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    # zlib's fastest level: half the encoding time of Pillow's default for files about 15%
+    # larger (measured on cards cut from bench pages: 7.4 vs 14.9 ms, 68 vs 59 KB). The
+    # page shot itself is Chromium's fast encoding already (see _viewport_png).
+    image.save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+def _one_colour(image: Image.Image) -> bool:
+    low, high = image.convert("L").getextrema()
+    return bool(low == high)
 
 
 async def _settled(page: Page, checks: int = 20) -> None:
@@ -428,21 +462,9 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def check_screenshot(shot: Shot, native_id: str) -> ImageInfo:
+def check_screenshot(shot: Shot, native_id: str) -> None:
     """A card screenshot must show something: a plausible size and more than one colour."""
-    info = inspect_image(shot.png, 100_000_000, shot.url)
-    if info.width < 100 or info.height < 50:
-        raise ContentError(f"card screenshot of post {native_id} is only {info.width}x{info.height}", shot.url)
-    if is_blank(shot.png):
+    if shot.width < 100 or shot.height < 50:
+        raise ContentError(f"card screenshot of post {native_id} is only {shot.width}x{shot.height}", shot.url)
+    if shot.blank:
         raise ContentError(f"card screenshot of post {native_id} is blank", shot.url)
-    return info
-
-
-def is_blank(png: bytes) -> bool:
-    import io
-
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as image:
-        extrema = image.convert("L").getextrema()
-    return bool(extrema[0] == extrema[1])

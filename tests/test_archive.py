@@ -12,7 +12,6 @@ from PIL import Image
 
 from archiver.config import Settings
 from archiver.pipeline import archive
-from archiver.render import is_blank
 from tests.conftest import assert_files_intact, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
@@ -47,6 +46,13 @@ def served_bytes(fake_http: httpx.Client, url: str) -> bytes:
     response = fake_http.get(url)
     assert response.status_code == 200, url
     return response.content
+
+
+def is_blank(png: bytes) -> bool:
+    """One colour from edge to edge, read from the file (not from what the renderer says)."""
+    with Image.open(io.BytesIO(png)) as image:
+        low, high = image.convert("L").getextrema()
+    return bool(low == high)
 
 
 def check_screenshot(settings: Settings, capture: dict[str, object]) -> None:
@@ -455,3 +461,40 @@ def test_a_page_that_breaks_animation_frames_and_fonts_is_still_shot(settings: S
     shots = rows(settings, "SELECT * FROM captures WHERE kind = 'page_screenshot'")
     assert len(shots) == 1
     assert not is_blank((settings.data_dir / str(shots[0]["path"])).read_bytes())
+
+
+def test_a_page_shot_too_large_to_examine_is_kept_without_cards() -> None:
+    # Longer than MAX_PAGE_HEIGHT, a page is shot by Playwright in one piece, which can be
+    # larger than Pillow should decode: the shot is kept as it is, its cards rendered alone.
+    from archiver.render import _cut_cards
+    from archiver.thumbnails import MAX_PIXELS
+
+    out = io.BytesIO()
+    Image.new("L", (1280, MAX_PIXELS // 1280 + 1), 255).save(out, "PNG")
+    box = {"x": 0.0, "y": 0.0, "width": 550.0, "height": 600.0}
+    shot = _cut_cards(out.getvalue(), "https://news.example/long", ["note"], {"1": ("card-url", box)})
+    assert (shot.page.width, shot.page.height) == (1280, MAX_PIXELS // 1280 + 1)
+    assert shot.page.png == out.getvalue() and shot.page.notes == ["note"]
+    assert shot.page.blank is None and shot.page.derived is None and shot.cards == {}
+
+
+def test_cards_cut_from_a_page_carry_what_their_pixels_say() -> None:
+    from archiver.errors import RenderError
+    from archiver.render import _cut_cards
+
+    page = Image.new("RGB", (1280, 1000), "white")
+    page.paste(Image.effect_noise((550, 600), 60).convert("RGB"), (100, 50))
+    out = io.BytesIO()
+    page.save(out, "PNG")
+    painted = {"x": 100.0, "y": 50.0, "width": 550.0, "height": 600.0}
+    white = {"x": 700.0, "y": 50.0, "width": 550.0, "height": 600.0}
+    outside = {"x": 900.0, "y": 50.0, "width": 550.0, "height": 600.0}
+    shot = _cut_cards(out.getvalue(), "u", [], {"1": ("c1", painted), "2": ("c2", white), "3": ("c3", outside)})
+    assert set(shot.cards) == {"1", "2"} and shot.page.blank is False
+    card, blank = shot.cards["1"], shot.cards["2"]
+    assert (card.width, card.height, card.blank, blank.blank) == (550, 600, False, True)
+    with Image.open(io.BytesIO(card.png)) as decoded:
+        assert decoded.convert("RGB").tobytes() == page.crop((100, 50, 650, 650)).tobytes()
+    assert card.derived is not None and card.derived.thumbnail is not None and card.derived.dhash
+    with pytest.raises(RenderError, match="not a readable image"):
+        _cut_cards(b"\x89PNG\r\n\x1a\n broken", "u", [], {})
