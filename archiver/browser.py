@@ -6,7 +6,6 @@ import os
 import shutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 
 from .config import Settings
 from .errors import BrowserNotFound
@@ -76,32 +75,17 @@ def find_browser(settings: Settings, playwright: Playwright | None = None) -> Br
     raise BrowserNotFound(f"no Chromium found; {INSTALL_HINT}")
 
 
-def proxy_option(settings: Settings) -> dict[str, str] | None:
-    if not settings.proxy:
-        return None
-    parts = urlsplit(settings.proxy)
-    server = f"{parts.scheme or 'http'}://{parts.hostname}"
-    if parts.port:
-        server += f":{parts.port}"
-    option = {"server": server}
-    if parts.username:
-        option["username"] = unquote(parts.username)
-        option["password"] = unquote(parts.password or "")
-    if settings.no_proxy:
-        option["bypass"] = settings.no_proxy
-    return option
-
-
-async def launch(playwright: Playwright, settings: Settings) -> Browser:
+async def launch(playwright: Playwright, settings: Settings, guard: str) -> Browser:
+    """Chromium, its every request sent through ``guard``: the URL of a ``GuardProxy``,
+    which applies archiver's policy and the user's proxy settings."""
     from playwright.async_api import Error as PlaywrightError
 
     choice = find_browser(settings, playwright)
     options: dict[str, Any] = {"headless": True, "args": LAUNCH_ARGS}
     if choice.path:
         options["executable_path"] = choice.path
-    proxy = proxy_option(settings)
-    if proxy:
-        options["proxy"] = proxy
+    # <-loopback>: Chromium sends loopback and link-local requests direct unless told not to.
+    options["proxy"] = {"server": guard, "bypass": "<-loopback>"}
     try:
         return await playwright.chromium.launch(**options)
     except PlaywrightError as e:

@@ -65,11 +65,12 @@ async def _browser(settings: Settings) -> Check:
     except ImportError:
         return Check("browser", False, "playwright is not installed", "pip install playwright")
     from .browser import INSTALL_HINT, find_browser, launch
+    from .guard_proxy import GuardProxy
 
     try:
-        async with async_playwright() as p:
+        async with async_playwright() as p, GuardProxy(settings) as guard:
             choice = find_browser(settings, p)
-            browser = await launch(p, settings)
+            browser = await launch(p, settings, guard.url)
             try:
                 version = browser.version
             finally:

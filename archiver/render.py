@@ -16,14 +16,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from .blobs import BlobStore
 from .config import Settings
-from .errors import BlockedURL, ContentError, RenderError
+from .errors import ContentError, RenderError
 from .net import Exchange, OnExchange
-from .safety import MAY_BE_REFUSED, check_url
+from .guard_proxy import GuardProxy
 from .thumbnails import Derived
 
 if TYPE_CHECKING:
     from PIL import Image
-    from playwright.async_api import Browser, BrowserContext, FloatRect, Frame, Page, Playwright, Route, ViewportSize
+    from playwright.async_api import Browser, BrowserContext, FloatRect, Frame, Page, Playwright, ViewportSize
 
 T = TypeVar("T")
 
@@ -109,22 +109,22 @@ class Renderer:
         self._browser: Browser | None = None
         self._context: BrowserContext | None = None
         self._idle_pages: list[Page] = []
+        self._guard: GuardProxy | None = None
 
     async def __aenter__(self) -> Renderer:
         from playwright.async_api import async_playwright
 
         from .browser import launch
 
-        self._playwright_cm = async_playwright()
-        self._playwright = await self._playwright_cm.__aenter__()
+        self._guard = await GuardProxy(self.settings).__aenter__()
         try:
-            self._browser = await launch(self._playwright, self.settings)
+            self._playwright_cm = async_playwright()
+            self._playwright = await self._playwright_cm.__aenter__()
+            self._browser = await launch(self._playwright, self.settings, self._guard.url)
             self._context = await self._browser.new_context(
                 viewport=PAGE_VIEWPORT, service_workers="block", accept_downloads=False
             )
             self._context.set_default_timeout(self.settings.render_timeout * 1000)
-            # Only URLs the policy could refuse come to Python to be checked: see MAY_BE_REFUSED.
-            await self._context.route(MAY_BE_REFUSED, self._guard)
             self.browser_version = self._browser.version
             page = await self._context.new_page()
             try:
@@ -141,16 +141,12 @@ class Renderer:
             if self._browser is not None:
                 await self._browser.close()
         finally:
-            if self._playwright_cm is not None:
-                await self._playwright_cm.__aexit__(None, None, None)
-
-    async def _guard(self, route: Route) -> None:
-        try:
-            check_url(route.request.url, allow_private=self.settings.allow_private)
-        except BlockedURL:
-            await route.abort("blockedbyclient")
-            return
-        await route.continue_()
+            try:
+                if self._playwright_cm is not None:
+                    await self._playwright_cm.__aexit__(None, None, None)
+            finally:
+                if self._guard is not None:
+                    await self._guard.__aexit__(None, None, None)
 
     async def _in_time(self, job: Awaitable[T], failure: str, url: str) -> T:
         """``job``, or a RenderError saying ``failure`` once its deadline has passed.

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 
-from .errors import BlockedURL
+from .errors import BlockedURL, FetchError
 
 ALLOWED_SCHEMES = ("http", "https")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
@@ -66,26 +66,6 @@ def _host_refusal(host: str) -> str | None:
     return None
 
 
-_SUFFIXES_RE = "|".join(re.escape(s.lstrip(".")) for s in _LOCAL_SUFFIXES)
-MAY_BE_REFUSED = re.compile(
-    # Everything except http(s) to a name of two or more labels whose last has a letter
-    # (and is not a hexadecimal number) and which is not local: that is, every URL that
-    # check_url could refuse, and some it allows.
-    r"^(?!https?://"
-    rf"(?!(?:[^/?#:@]*\.)?(?:{_SUFFIXES_RE})\.?(?:[:/?#]|$))"
-    r"(?:[a-z0-9_-]+\.)+(?!0x)[a-z0-9_-]*[a-z][a-z0-9_-]*\.?"
-    r"(?::[0-9]*)?(?:[/?#]|$))",
-    re.IGNORECASE,
-)
-"""The URLs the browser must hand to ``check_url``; the others it could never refuse.
-
-Intercepting every request of the browser costs a round trip through Playwright's driver
-to Python and back for each; this pattern is matched in the driver instead, so only these
-make the trip. It is written for JavaScript's RegExp as much as Python's (the driver runs
-it), and tested against ``check_url``: whatever that refuses, this matches.
-"""
-
-
 _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$")
 
 
@@ -105,6 +85,20 @@ def literal_address(host: str) -> str | None:
         except OSError:
             return None
     return None
+
+
+async def resolve_public(host: str, port: int, *, allow_private: bool) -> list[str]:
+    """The addresses ``host`` resolves to, to connect to exactly those: BlockedURL when any
+    is not public (unless allowed), FetchError when it does not resolve."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as e:
+        raise FetchError(f"cannot resolve {host}: {e}", host) from e
+    addresses = [str(info[4][0]) for info in infos]
+    blocked = [a for a in addresses if not is_public_ip(a)]
+    if blocked and not allow_private:
+        raise BlockedURL(f"{host} resolves to non-public address {blocked[0]}", host)
+    return addresses
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -130,13 +124,11 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         socket_options: Any = None,
     ) -> httpcore.AsyncNetworkStream:
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as e:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {e}") from e
-        addresses = [str(info[4][0]) for info in infos]
-        blocked = [a for a in addresses if not is_public_ip(a)]
-        if blocked:
-            raise BlockedURL(f"{host} resolves to non-public address {blocked[0]}", host)
+            addresses = await resolve_public(host, port, allow_private=False)
+        except BlockedURL:
+            raise
+        except FetchError as e:
+            raise httpcore.ConnectError(str(e)) from e
         last: Exception | None = None
         for address in addresses:
             try:

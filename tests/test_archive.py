@@ -398,11 +398,12 @@ def test_the_fast_page_shot_has_the_same_pixels_as_playwrights(settings: Setting
     from playwright.async_api import async_playwright
 
     from archiver.browser import launch
+    from archiver.guard_proxy import GuardProxy
     from archiver.render import _viewport_png
 
     async def shoot() -> tuple[bytes, bytes]:
-        async with async_playwright() as p:
-            browser = await launch(p, replace(settings, proxy=None))
+        async with async_playwright() as p, GuardProxy(replace(settings, proxy=None)) as guard:
+            browser = await launch(p, replace(settings, proxy=None), guard.url)
             try:
                 page = await browser.new_page(viewport={"width": 800, "height": 1400})
                 await page.set_content(
