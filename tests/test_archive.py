@@ -67,7 +67,7 @@ def check_screenshot(settings: Settings, capture: dict[str, object]) -> None:
     assert colours is None or len(colours) > 50, "a rendered card has text and a photo, not a flat box"
 
 
-def test_plain_text_article_pic_links_only(settings: Settings, fake_http: httpx.Client) -> None:
+def test_plain_text_article_pic_links_only(settings: Settings, fake_http: httpx.Client, fake_platform: FakePlatform) -> None:
     """The sample article as copied text: only pic.twitter.com links and attribution lines."""
     summary = archive([S.JULIACA_TXT_URL], settings)
     assert summary.ok, summary.errors
@@ -106,6 +106,8 @@ def test_plain_text_article_pic_links_only(settings: Settings, fake_http: httpx.
     # the run records its browser
     run = rows(settings, "SELECT * FROM runs")[0]
     assert run["browser_version"] and "Chrome" in str(run["browser_user_agent"])
+    # the user agent recorded is the one the browser's pages sent
+    assert {r["user_agent"] for r in fake_platform.requests_to("platform.twitter.com")} == {run["browser_user_agent"]}
     assert str(run["user_agent"]).startswith("archiver/")
     assert run["finished_at"]
     # every HTTP exchange was recorded, the browser's too, with its body
