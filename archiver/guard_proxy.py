@@ -156,7 +156,7 @@ class GuardProxy:
             line, extra = target, self._auth()
         else:
             reader, writer = await self._open_direct(host, port)
-            line, extra = parts._replace(scheme="", netloc="").geturl() or "/", ""
+            line, extra = (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), ""
         writer.write(
             f"{method} {line} HTTP/1.1\r\n".encode("latin-1")
             + "".join(f"{name}: {value}\r\n" for name, value in kept).encode("latin-1")

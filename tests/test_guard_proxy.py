@@ -146,6 +146,23 @@ def test_plain_http_is_forwarded_one_request_per_connection(tmp_path: Path, list
     assert got.endswith(b"\r\n\r\nhello")
 
 
+def test_plain_http_without_a_path_asks_for_the_root(tmp_path: Path, listener: Listener) -> None:
+    head = f"GET http://127.0.0.1:{listener.port}?q=1 HTTP/1.1\r\nHost: 127.0.0.1:{listener.port}\r\n\r\n"
+    answer, _ = through(settings(tmp_path, allow_private=True), request(head))
+    assert answer.endswith(b"\r\n\r\nok")
+    assert listener.received[0].startswith(b"GET /?q=1 HTTP/1.1\r\n")
+
+
+def test_plain_http_through_an_upstream_proxy_keeps_the_absolute_url(tmp_path: Path, listener: Listener) -> None:
+    guard = settings(tmp_path, proxy=f"http://archivist:secret@127.0.0.1:{listener.port}")
+    answer, refused = through(guard, request("GET http://news.example.com/a?b=1 HTTP/1.1\r\nHost: news.example.com\r\n\r\n"))
+    assert answer.endswith(b"\r\n\r\nok") and not refused
+    (got,) = listener.received
+    assert got.startswith(b"GET http://news.example.com/a?b=1 HTTP/1.1\r\n")
+    assert f"Proxy-Authorization: Basic {base64.b64encode(b'archivist:secret').decode()}".encode() in got
+    assert b"Connection: close" in got
+
+
 def test_plain_http_to_a_refused_host_is_answered_403(tmp_path: Path, listener: Listener) -> None:
     answer, refused = through(
         settings(tmp_path), request(f"GET http://127.0.0.1:{listener.port}/ HTTP/1.1\r\n\r\n")
