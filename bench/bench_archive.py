@@ -347,7 +347,7 @@ def machine() -> list[str]:
     return [
         f"machine: nproc {affinity} (os.cpu_count {os.cpu_count()}), {memory}, {platform.platform()}",
         f"browser: {version or 'unknown'} ({chromium})",
-        f"python: {platform.python_version()}, archiver {__version__}",
+        f"python: {platform.python_version()} ({sys.executable}), archiver {__version__}",
     ]
 
 

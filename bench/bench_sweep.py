@@ -112,7 +112,7 @@ def main() -> None:
     proc, platform = start_platform(args.posts, args.latency)
     try:
         env = {**os.environ, "HTTPS_PROXY": platform["PROXY"], "SSL_CERT_FILE": platform["CA"], "NO_PROXY": ""}
-        print(f"machine: {os.cpu_count()} cores; {args.posts} posts; {args.latency * 1000:.0f} ms added latency")
+        print(f"machine: {os.cpu_count()} cores; {args.posts} posts; {args.latency * 1000:.0f} ms added latency; python {sys.executable}")
         results = {}
         with tempfile.TemporaryDirectory() as tmp:
             for concurrency, limit in ((1, args.sample), (args.concurrency, None)):
