@@ -45,6 +45,10 @@ LAUNCH_ARGS = [
     # Every article embeds cards from the same site: one renderer process per site rather
     # than one per page. Sites stay isolated from each other.
     "--process-per-site",
+    # WebRTC sends UDP (STUN, media) straight from the browser, around any proxy: a page
+    # could reach loopback or the LAN with it. Only what goes through the proxy is allowed,
+    # and the guard proxy refuses what the policy refuses.
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 ]
 
 

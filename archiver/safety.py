@@ -23,10 +23,32 @@ ALLOWED_SCHEMES = ("http", "https")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
 
 
+_WELL_KNOWN_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_IPV4_EMBEDDING = (
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated), ::1 and :: among them
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),  # IPv4-translated (RFC 2765)
+    _WELL_KNOWN_NAT64,
+)
+_NEVER_PUBLIC_V6 = (
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # local-use NAT64 (RFC 8215)
+    ipaddress.IPv6Network("fec0::/10"),  # site-local (deprecated, still routed by some)
+)
+
+
 def is_public_ip(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    """Whether an address is public. An IPv6 address that carries an IPv4 one (mapped,
+    6to4, NAT64 and the like) is as public as the IPv4 address it reaches: on an IPv6-only
+    host behind NAT64, ``64:ff9b::a00:1`` is 10.0.0.1."""
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in network for network in _NEVER_PUBLIC_V6):
+            return False
+        if ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour:
+            ip = ip.sixtofour
+        elif any(ip in network for network in _IPV4_EMBEDDING):
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip.is_global and not ip.is_multicast
 
 
@@ -124,11 +146,14 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         socket_options: Any = None,
     ) -> httpcore.AsyncNetworkStream:
         try:
-            addresses = await resolve_public(host, port, allow_private=False)
+            # A resolver that never answers counts against the connect timeout.
+            addresses = await asyncio.wait_for(resolve_public(host, port, allow_private=False), timeout)
         except BlockedURL:
             raise
         except FetchError as e:
             raise httpcore.ConnectError(str(e)) from e
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"cannot resolve {host} within {timeout} s") from None
         last: Exception | None = None
         for address in addresses:
             try:

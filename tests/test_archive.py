@@ -359,6 +359,16 @@ def test_the_browser_never_requests_what_the_policy_refuses(settings: Settings, 
             conn.close()
 
     threading.Thread(target=accept, daemon=True).start()
+    # WebRTC goes around proxies unless told not to: a UDP listener of our own on loopback.
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    udp.settimeout(0.2)
+    webrtc = f"""<script>
+      const pc = new RTCPeerConnection({{iceServers: [{{urls: 'stun:127.0.0.1:{udp.getsockname()[1]}'}},
+        {{urls: 'turn:127.0.0.1:{port}?transport=tcp', username: 'u', credential: 'c'}}]}});
+      pc.createDataChannel('x');
+      pc.createOffer().then(offer => pc.setLocalDescription(offer));
+    </script>"""
     refused = [
         f"https://127.0.0.1:{port}/leak.png",
         f"https://0x7f.0.0.1:{port}/hex.png",
@@ -370,19 +380,25 @@ def test_the_browser_never_requests_what_the_policy_refuses(settings: Settings, 
     ]
     # https, as the article: a secure page's plain-http subresources are blocked or upgraded
     # by Chromium itself, which would prove nothing about our guard.
-    checked_and_allowed = "https://93.184.216.34/public.png"  # matched by the filter, then let through
+    checked_and_allowed = "https://93.184.216.34/public.png"  # checked by the guard, and let through
     html = (
         "<!DOCTYPE html><html><head><title>Guarded</title>"
         f'<script src="{refused[5]}"></script></head><body><p>Nothing to see.</p>'
         + "".join(f'<img src="{u}">' for u in refused[:5])
-        + f'<iframe src="{refused[6]}"></iframe><img src="{checked_and_allowed}"></body></html>'
+        + f'<iframe src="{refused[6]}"></iframe><img src="{checked_and_allowed}">{webrtc}</body></html>'
     )
     url = f"{S.NEWS}/guarded"
     fake_world.add_page(url, Page(body=html.encode()))
     try:
         summary = archive([url], settings)
+        try:
+            packet = udp.recvfrom(2048)
+        except TimeoutError:
+            packet = None
     finally:
         listener.close()
+        udp.close()
+    assert packet is None, f"a STUN packet reached loopback: {packet}"
     assert summary.ok, summary.errors
     assert rows(settings, "SELECT count(*) AS n FROM captures WHERE kind = 'page_screenshot'")[0]["n"] == 1
     seen = [r["url"] for r in fake_platform.requests]

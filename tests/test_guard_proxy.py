@@ -20,11 +20,15 @@ from archiver.guard_proxy import GuardProxy
 
 class Listener:
     """A loopback TCP server that records what arrives on each connection and answers
-    ``reply`` once a request head has arrived (then closes)."""
+    ``reply`` once a request head (and its body) has arrived, then closes; or, as told by
+    ``mode``: ``silent`` answers nothing, ``linger`` answers and keeps the connection open,
+    ``at-eof`` reads until the client has finished sending and answers then."""
 
     def __init__(self, reply: bytes = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") -> None:
         self.reply = reply
+        self.mode = "answer"
         self.received: list[bytes] = []
+        self.release = threading.Event()
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -37,6 +41,12 @@ class Listener:
                 return
             with conn:
                 data = b""
+                if self.mode == "at-eof":
+                    while chunk := conn.recv(65536):
+                        data += chunk
+                    self.received.append(data)
+                    conn.sendall(self.reply)
+                    continue
                 while b"\r\n\r\n" not in data:
                     chunk = conn.recv(65536)
                     if not chunk:
@@ -50,9 +60,13 @@ class Listener:
                 while len(body) < length:
                     body += conn.recv(65536)
                 self.received.append(data if not length else head + b"\r\n\r\n" + body)
-                conn.sendall(self.reply)
+                if self.mode != "silent":
+                    conn.sendall(self.reply)
+                if self.mode != "answer":
+                    self.release.wait(30)
 
     def close(self) -> None:
+        self.release.set()
         self.sock.close()
 
 
@@ -137,7 +151,8 @@ def test_plain_http_is_forwarded_one_request_per_connection(tmp_path: Path, list
         "GET http://10.0.0.1/ HTTP/1.1\r\n\r\n"
     )
     answer, refused = through(settings(tmp_path, allow_private=True), request(head))
-    assert answer == b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    # The answer says Connection: close, so the browser's next request comes on a new connection.
+    assert answer == b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
     assert not refused
     (got,) = listener.received
     first, *rest = got.split(b"\r\n")
@@ -219,3 +234,114 @@ def test_a_socks_proxy_is_a_configuration_error(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="only http:// and https:// proxies"):
         GuardProxy(settings(tmp_path, proxy="socks5://127.0.0.1:1080"))
+
+
+# --------------------------------------------------------------------------- forwarded as parsed
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        # a bare LF would let a second request ride inside a header's value
+        "GET http://news.example.com/ HTTP/1.1\r\nX: a\nGET http://127.0.0.1:8080/admin HTTP/1.1\r\n\r\n",
+        # two lengths: whichever the next hop believes, the rest is a request of its own
+        "POST http://news.example.com/ HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\n",
+        "POST http://news.example.com/ HTTP/1.1\r\nContent-Length: 1_0\r\n\r\n0123456789",
+        "POST http://news.example.com/ HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+        # urlsplit reads example.com as the host; a proxy would read 127.0.0.1:22
+        "CONNECT 127.0.0.1:22\\@example.com HTTP/1.1\r\n\r\n",
+        "CONNECT example.com:99999 HTTP/1.1\r\n\r\n",
+        "GET http://news.example.com/ HTTP/1.1\r\nNo colon here\r\n\r\n",
+    ],
+)
+def test_irregular_requests_are_refused_before_anything_is_sent(tmp_path: Path, listener: Listener, head: str) -> None:
+    answer, _ = through(settings(tmp_path, proxy=f"http://127.0.0.1:{listener.port}"), request(head))
+    assert answer.startswith(b"HTTP/1.1 400 "), answer
+    assert not listener.received
+
+
+def test_the_host_sent_is_the_host_checked(tmp_path: Path, listener: Listener) -> None:
+    head = f"GET http://127.0.0.1:{listener.port}/ HTTP/1.1\r\nHost: 10.0.0.1\r\nHost: metadata\r\n\r\n"
+    through(settings(tmp_path, allow_private=True), request(head))
+    (got,) = listener.received
+    assert [h for h in got.split(b"\r\n") if h.lower().startswith(b"host:")] == [f"Host: 127.0.0.1:{listener.port}".encode()]
+
+
+def test_expect_100_continue_is_answered_before_the_body_is_read(tmp_path: Path, listener: Listener) -> None:
+    head = f"PUT http://127.0.0.1:{listener.port}/up HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"
+    answer, _ = through(settings(tmp_path, allow_private=True), request(head, then=b"data"))
+    assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK"), answer
+    (got,) = listener.received
+    assert got.endswith(b"\r\n\r\ndata") and b"Expect" not in got
+
+
+@pytest.mark.parametrize("mode", ["silent", "linger"])
+def test_an_upstream_that_never_finishes_is_let_go(tmp_path: Path, listener: Listener, mode: str) -> None:
+    # Silent: no answer at all; linger: an answer, then the connection held open, ignoring
+    # Connection: close. Either way the guard ends the browser's connection after its
+    # timeout (1 s here) rather than keep it, and the browser gets what there was.
+    listener.mode = mode
+    head = f"GET http://127.0.0.1:{listener.port}/ HTTP/1.1\r\n\r\n"
+    answer, _ = through(settings(tmp_path, allow_private=True, timeout=1.0), request_all(head))
+    if mode == "silent":
+        assert answer.startswith(b"HTTP/1.1 504 "), answer
+    else:
+        assert answer == b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+
+
+def test_a_body_shorter_than_announced_is_let_go(tmp_path: Path, listener: Listener) -> None:
+    head = f"POST http://127.0.0.1:{listener.port}/ HTTP/1.1\r\nContent-Length: 10\r\n\r\nshort"
+    answer, _ = through(settings(tmp_path, allow_private=True, timeout=1.0), request_all(head))
+    assert answer.startswith(b"HTTP/1.1 504 "), answer
+
+
+def test_a_half_closed_tunnel_still_carries_the_answer(tmp_path: Path, listener: Listener) -> None:
+    # The client sends, then shuts its side; the server answers only then.
+    listener.mode = "at-eof"
+    listener.reply = b"answer after eof"
+
+    async def exchange(guard: GuardProxy) -> bytes:
+        host, port = guard.url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(f"CONNECT 127.0.0.1:{listener.port} HTTP/1.1\r\n\r\n".encode())
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"question")
+        writer.write_eof()
+        answer = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+        return answer
+
+    answer, _ = through(settings(tmp_path, allow_private=True), exchange)
+    assert answer == b"answer after eof" and listener.received == [b"question"]
+
+
+def test_closing_the_guard_ends_its_open_tunnels(tmp_path: Path, listener: Listener) -> None:
+    listener.mode = "linger"
+
+    async def run() -> bytes:
+        guard = await GuardProxy(settings(tmp_path, allow_private=True, timeout=30.0)).__aenter__()
+        host, port = guard.url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(f"CONNECT 127.0.0.1:{listener.port} HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n".encode())
+        await reader.readuntil(b"\r\n\r\n")
+        await reader.readuntil(b"ok")  # the tunnel is open and idle, both ends waiting
+        await guard.__aexit__(None, None, None)
+        rest = await asyncio.wait_for(reader.read(), 5)  # EOF, long before the 30 s timeout
+        writer.close()
+        return rest
+
+    assert asyncio.run(run()) == b""
+
+
+def request_all(text: str) -> Callable[[GuardProxy], Awaitable[bytes]]:
+    """Send ``text`` and read everything the guard sends until it closes."""
+
+    async def exchange(guard: GuardProxy) -> bytes:
+        host, port = guard.url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(text.encode())
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        return answer
+
+    return exchange

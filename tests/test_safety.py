@@ -26,12 +26,22 @@ REFUSED = [
     "http://metadata.google.internal/",
     "http://intranet/",
     "https:///nohost",
+    # IPv6 addresses that carry a private IPv4 address: NAT64, 6to4, IPv4-compatible and
+    # -translated; and the ranges that are never public
+    "http://[64:ff9b::a00:1]/",
+    "http://[2002:7f00:1::1]/",
+    "http://[::7f00:1]/",
+    "http://[::ffff:0:7f00:1]/",
+    "http://[64:ff9b:1::808:808]/",
+    "http://[fec0::1]/",
 ]
 ALLOWED = [
     "https://www.example-news.com/2023/01/juliaca",
     "http://93.184.216.34/",
     "https://t.co/G0EWr9QwxH",
     "https://[2606:4700::1111]/",
+    "https://[64:ff9b::808:808]/",  # NAT64 to a public address
+    "https://[2002:808:808::1]/",  # 6to4 of a public address
 ]
 
 
