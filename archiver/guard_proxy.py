@@ -8,13 +8,10 @@ only a public address it resolved to is connected, as ``GuardedBackend`` does fo
 name cannot be rebound between the check and the connection. With an upstream proxy the
 tunnel is asked of it; it resolves names, so only forms can be refused there.
 
-Before this, Playwright's request interception applied the policy to each URL's form only:
-without a proxy Chromium resolved names itself, and a public-looking name resolving to a
-private address was fetched. Interception also paused every request for a round trip
-through Playwright's driver and turned Chromium's HTTP cache off; with this proxy the
-cache works (bench/bench_archive.py: about 358 requests to the platform instead of 390),
-and the run takes as long as before (alternating runs, medians 11.34 and 11.31 s): the
-relaying here costs about what the interception did.
+Why a proxy and not Playwright's request interception (used before): interception sees
+URLs, not the addresses names resolve to, so a public-looking name resolving to a private
+address was fetched; and it turns Chromium's HTTP cache off. Relaying here costs about
+what the interception's round trips through Playwright's driver did.
 
 Tunnels are opaque (TLS end to end): here archiver sees a host and a port, never content.
 What the browser received is recorded from Playwright's events, as before.
@@ -275,7 +272,7 @@ class GuardProxy:
             raise _Refusal(403, f"{item}: {e.args[0]}") from None
 
     def _proxied(self, host: str, port: int) -> bool:
-        return self._upstream is not None and not any(e.covers(host.rstrip("."), port) for e in self._no_proxy.entries)
+        return self._upstream is not None and not self._no_proxy.covers_host(host, port)
 
     async def _open_upstream(
         self, opened: list[asyncio.StreamWriter]

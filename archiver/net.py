@@ -394,8 +394,11 @@ class NoProxy:
     def covers(self, url: httpx.URL) -> bool:
         if not self.entries:
             return False
-        host = url.host.rstrip(".")
-        port = url.port or (443 if url.scheme == "https" else 80)
+        return self.covers_host(url.host, url.port or (443 if url.scheme == "https" else 80))
+
+    def covers_host(self, host: str, port: int) -> bool:
+        """Whether ``host:port`` goes direct: for callers that have no URL (a CONNECT target)."""
+        host = host.rstrip(".")
         return any(entry.covers(host, port) for entry in self.entries)
 
 

@@ -423,8 +423,12 @@ def _card_shot_of(png: bytes, url: str) -> Shot:
 
     from .thumbnails import derive
 
-    with Image.open(io.BytesIO(png)) as card:
+    try:
+        card = Image.open(io.BytesIO(png))
         card.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+        raise RenderError(f"card screenshot is not a readable image ({type(e).__name__})", url) from None
+    with card:
         return Shot(png, card.width, card.height, url, [], _one_colour(card), derive(card, "screenshot"))
 
 

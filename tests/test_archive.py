@@ -499,7 +499,7 @@ def test_a_page_shot_too_large_to_examine_is_kept_without_cards() -> None:
 
 def test_cards_cut_from_a_page_carry_what_their_pixels_say() -> None:
     from archiver.errors import RenderError
-    from archiver.render import _cut_cards
+    from archiver.render import _card_shot_of, _cut_cards
 
     page = Image.new("RGB", (1280, 1000), "white")
     page.paste(Image.effect_noise((550, 600), 60).convert("RGB"), (100, 50))
@@ -517,3 +517,5 @@ def test_cards_cut_from_a_page_carry_what_their_pixels_say() -> None:
     assert card.derived is not None and card.derived.thumbnail is not None and card.derived.dhash
     with pytest.raises(RenderError, match="not a readable image"):
         _cut_cards(b"\x89PNG\r\n\x1a\n broken", "u", [], {})
+    with pytest.raises(RenderError, match="not a readable image"):
+        _card_shot_of(b"\x89PNG\r\n\x1a\n broken", "u")
