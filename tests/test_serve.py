@@ -146,8 +146,14 @@ def page(served: Served) -> Iterator[object]:
 
 
 def loaded_images(page: object, selector: str) -> list[int]:
-    """naturalWidth of every image the selector finds, once the page has loaded."""
-    return page.eval_on_selector_all(selector, "els => els.map(e => e.complete ? e.naturalWidth : -1)")  # type: ignore[attr-defined]
+    """naturalWidth of every image the selector finds (0 for a broken one), once each has
+    finished loading. Thumbnails are loading="lazy": they may load after the page's load
+    event, and only near the viewport, so each is scrolled to and waited for."""
+    images = page.locator(selector)  # type: ignore[attr-defined]
+    for i in range(images.count()):
+        images.nth(i).scroll_into_view_if_needed()
+    page.wait_for_function("sel => [...document.querySelectorAll(sel)].every(i => i.complete)", arg=selector)  # type: ignore[attr-defined]
+    return page.eval_on_selector_all(selector, "els => els.map(e => e.naturalWidth)")  # type: ignore[attr-defined]
 
 
 # --- in the browser ---------------------------------------------------------------------
