@@ -313,10 +313,9 @@ class Session:
             renderer = await self.renderer()
             async with self._pages:
                 shot = await renderer.article_page(url)
+            # The renderer derived its thumbnail and hash, or found it too large to decode.
             capture = await asyncio.to_thread(self._stored_shot, "page_screenshot", shot.page)
-            self.store.add_article_captures(
-                self.run_id, article_id, await with_thumbnails(self.store.blobs, [capture])
-            )
+            self.store.add_article_captures(self.run_id, article_id, [capture])
             return shot
         except ItemError as e:
             self._fail(e)

@@ -344,7 +344,7 @@ def test_the_browser_never_requests_what_the_policy_refuses(settings: Settings, 
 
     from tests.fakeplatform.world import Page
 
-    # Chromium never sends loopback requests to a proxy: a listener of our own sees those.
+    # Were loopback requests sent direct, around the guard, a listener of our own would see them.
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     accepted: list[object] = []
