@@ -42,7 +42,7 @@ def _progress(*, quiet: bool, as_json: bool) -> Callable[[str, str], None]:
 
 @contextmanager
 def _reader(ctx: click.Context) -> Iterator[sqlite3.Connection]:
-    from archiver.db import open_db
+    from archiver.plumbing.db import open_db
     from archiver.errors import StoreError
 
     path = _settings(ctx).db_path
@@ -186,7 +186,7 @@ def sweep(
 
     Exit code 0: all checked; 1: some items failed; 75: another sweep holds the lock.
     """
-    from archiver.lock import LockHeld
+    from archiver.plumbing.lock import LockHeld
     from archiver.schedule import Schedule
     from archiver.sweep import sweep as run_sweep
 
@@ -262,7 +262,7 @@ def history(ctx: click.Context, post: str, as_json: bool) -> None:
 @click.pass_context
 def unwatch(ctx: click.Context, url: str) -> None:
     """Stop re-checking an article in sweeps (its posts and captures stay)."""
-    from archiver.store import Store
+    from archiver.steps.store import Store
 
     store = Store(_settings(ctx))
     try:
@@ -399,7 +399,7 @@ def keygen(ctx: click.Context, key_path: Path | None) -> None:
     data directory. archiver signs new log entries whenever it finds it (there, or at
     ARCHIVER_SIGNING_KEY); verify needs only the public key.
     """
-    from archiver.db import open_db
+    from archiver.plumbing.db import open_db
     from archiver.evidence import keys
 
     settings = _settings(ctx)

@@ -1,5 +1,5 @@
 -- archiver's database: the current schema, applied as a whole to a new archive.
--- Older archives are upgraded in place by archiver/migrations/NNNN_*.sql; each
+-- Older archives are upgraded in place by archiver/plumbing/migrations/NNNN_*.sql; each
 -- migration applied is recorded in schema_migrations. Times are ISO 8601 UTC.
 -- This schema is a public interface: people query it in Datasette.
 
@@ -198,7 +198,7 @@ CREATE INDEX posts_due ON posts(next_check_at);
 CREATE INDEX articles_due ON articles(watched, next_check_at);
 
 -- Browsing (archiver serve): thumbnails, full-text search, a label for posts, indexes
--- for sorting and facets. See archiver/migrations/0003_browse.sql.
+-- for sorting and facets. See archiver/plumbing/migrations/0003_browse.sql.
 
 -- A small JPEG of each image capture (photo, poster, screenshot, page_screenshot), made at
 -- capture time. Its file is a blob like any other; capture rows are never changed.

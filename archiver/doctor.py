@@ -64,8 +64,8 @@ async def _browser(settings: Settings) -> Check:
         from playwright.async_api import async_playwright
     except ImportError:
         return Check("browser", False, "playwright is not installed", "pip install playwright")
-    from .browser import INSTALL_HINT, find_browser, launch
-    from .guard_proxy import GuardProxy
+    from .plumbing.browser import INSTALL_HINT, find_browser, launch
+    from .plumbing.guard_proxy import GuardProxy
 
     try:
         async with async_playwright() as p, GuardProxy(settings) as guard:
@@ -83,7 +83,7 @@ async def _browser(settings: Settings) -> Check:
 def _database(settings: Settings) -> Check:
     import sqlite3
 
-    from .db import connect, current_version, schema_version
+    from .plumbing.db import connect, current_version, schema_version
 
     path = settings.db_path
     sqlite_version = f"SQLite {sqlite3.sqlite_version}"

@@ -6,7 +6,7 @@ import httpx
 
 from .config import Settings
 from .errors import ArchiverError
-from .net import route_transport, ssl_verify
+from .plumbing.net import route_transport, ssl_verify
 
 
 class NotifyError(ArchiverError):

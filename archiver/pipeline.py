@@ -14,13 +14,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from .blobs import Blob
+from .plumbing.blobs import Blob
 from .config import Settings
 from .errors import ArchiverError, ContentError, HTTPStatusError, ItemError
 from .evidence.provenance import seal_run
-from .article import decode_body, title_of
-from .media import copy_media
-from .net import Exchange, Fetcher
+from .steps.article import decode_body, title_of
+from .steps.media import copy_media
+from .plumbing.net import Exchange, Fetcher
 from .platforms import find_embeds
 from .platforms.base import FoundEmbed, PostData
 from .platforms.twitter import api
@@ -32,10 +32,10 @@ from .platforms.twitter.patterns import (
     post_id_from_url,
     snowflake_time,
 )
-from .render import ArticleShot, Renderer, Shot, check_screenshot
-from .resolve import resolve
-from .store import CaptureFile, Citation, Event, Store
-from .thumbnails import store_derived, with_thumbnails
+from .steps.render import ArticleShot, Renderer, Shot, check_screenshot
+from .steps.resolve import resolve
+from .steps.store import CaptureFile, Citation, Event, Store
+from .steps.thumbnails import store_derived, with_thumbnails
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)

@@ -25,13 +25,13 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from .config import Settings
-from .db import utcnow
+from .plumbing.db import utcnow
 from .errors import ArchiverError, ConfigError, ItemError
-from .lock import SweepLock
-from .net import Fetcher
+from .plumbing.lock import SweepLock
+from .plumbing.net import Fetcher
 from .pipeline import Progress, Report, Session, content_fingerprint
 from .platforms.twitter import api
-from .store import Check, Store
+from .steps.store import Check, Store
 
 BATCH_SIZE = 200
 BATCH_SECONDS = 1.0

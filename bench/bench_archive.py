@@ -330,7 +330,7 @@ def machine() -> list[str]:
     except (OSError, StopIteration, ValueError):
         memory = "RAM unknown"
     from archiver import __version__
-    from archiver.browser import find_browser
+    from archiver.plumbing.browser import find_browser
     from archiver.config import Settings
     from archiver.errors import BrowserNotFound
 

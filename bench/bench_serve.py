@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archiver.browse.serve import make_datasette  # noqa: E402
-from archiver.db import open_db  # noqa: E402
+from archiver.plumbing.db import open_db  # noqa: E402
 
 WORDS = ("Juliaca Puno Arequipa Lima protest police hospital march strike road blockade minister "
          "congress election press video photo dead injured doctor station airport curfew").split()

@@ -25,9 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from archiver.blobs import BlobStore
+from archiver.plumbing.blobs import BlobStore
 from archiver.config import Settings
-from archiver.db import open_db, utcnow
+from archiver.plumbing.db import open_db, utcnow
 from archiver.evidence.verify import verify
 
 SIZES = [(40_000, 0.55), (300_000, 0.3), (2_000_000, 0.1), (24_000_000, 0.05)]

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from archiver.config import Settings
-from archiver.db import utcnow
+from archiver.plumbing.db import utcnow
 from archiver.pipeline import content_fingerprint
 from archiver.platforms.twitter.parse import parse_syndication
-from archiver.store import Store
+from archiver.steps.store import Store
 from tests.fakeplatform import World
 from tests.fakeplatform.syndication import tweet_result
 

@@ -415,9 +415,9 @@ def test_the_fast_page_shot_has_the_same_pixels_as_playwrights(settings: Setting
 
     from playwright.async_api import async_playwright
 
-    from archiver.browser import launch
-    from archiver.guard_proxy import GuardProxy
-    from archiver.render import _viewport_png
+    from archiver.plumbing.browser import launch
+    from archiver.plumbing.guard_proxy import GuardProxy
+    from archiver.steps.render import _viewport_png
 
     async def shoot() -> tuple[bytes, bytes]:
         async with async_playwright() as p, GuardProxy(replace(settings, proxy=None)) as guard:
@@ -485,8 +485,8 @@ def test_a_page_that_breaks_animation_frames_and_fonts_is_still_shot(settings: S
 def test_a_page_shot_too_large_to_examine_is_kept_without_cards() -> None:
     # Longer than MAX_PAGE_HEIGHT, a page is shot by Playwright in one piece, which can be
     # larger than Pillow should decode: the shot is kept as it is, its cards rendered alone.
-    from archiver.render import _cut_cards
-    from archiver.thumbnails import MAX_PIXELS
+    from archiver.steps.render import _cut_cards
+    from archiver.steps.thumbnails import MAX_PIXELS
 
     out = io.BytesIO()
     Image.new("L", (1280, MAX_PIXELS // 1280 + 1), 255).save(out, "PNG")
@@ -499,7 +499,7 @@ def test_a_page_shot_too_large_to_examine_is_kept_without_cards() -> None:
 
 def test_cards_cut_from_a_page_carry_what_their_pixels_say() -> None:
     from archiver.errors import RenderError
-    from archiver.render import _card_shot_of, _cut_cards
+    from archiver.steps.render import _card_shot_of, _cut_cards
 
     page = Image.new("RGB", (1280, 1000), "white")
     page.paste(Image.effect_noise((550, 600), 60).convert("RGB"), (100, 50))

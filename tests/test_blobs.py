@@ -3,10 +3,10 @@ import os
 import time
 from pathlib import Path
 
-from archiver.blobs import BlobStore
+from archiver.plumbing.blobs import BlobStore
 from archiver.config import Settings
-from archiver.net import Exchange
-from archiver.store import Store
+from archiver.plumbing.net import Exchange
+from archiver.steps.store import Store
 from tests.conftest import assert_files_intact, open_archive
 
 

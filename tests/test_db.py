@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver import db
+from archiver.plumbing import db
 from archiver.errors import SchemaError
 
 

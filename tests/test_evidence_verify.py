@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archiver import db
+from archiver.plumbing import db
 from archiver.cli import cli
 from archiver.config import Settings
 from archiver.evidence.verify import VerifyReport, verify

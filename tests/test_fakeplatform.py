@@ -223,7 +223,7 @@ def test_chromium_trusts_the_ca_and_renders_the_juliaca_embeds(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    from archiver.browser import find_browser
+    from archiver.plumbing.browser import find_browser
     from archiver.config import Settings
 
     with sync_playwright() as p:

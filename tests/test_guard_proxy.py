@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from archiver.config import Settings
-from archiver.guard_proxy import GuardProxy
+from archiver.plumbing.guard_proxy import GuardProxy
 
 
 class Listener:

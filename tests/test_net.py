@@ -1,4 +1,4 @@
-"""archiver.net.Fetcher and archiver.resolve against real sockets: the fake platform
+"""archiver.plumbing.net.Fetcher and archiver.steps.resolve against real sockets: the fake platform
 (through its proxy, with injected faults) and, where the fake cannot misbehave in the
 needed way, a tiny loopback HTTP server of this module's own."""
 
@@ -17,12 +17,12 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 import pytest
 
-from archiver.blobs import BlobStore
+from archiver.plumbing.blobs import BlobStore
 from archiver.config import Limits, Settings
 from archiver.errors import BlockedURL, NetworkError, TooLarge, TooManyHops
-from archiver.net import Exchange, Fetcher, NoProxy, Response, html_redirect_target
+from archiver.plumbing.net import Exchange, Fetcher, NoProxy, Response, html_redirect_target
 from archiver.platforms.twitter.patterns import post_id_from_url
-from archiver.resolve import Resolution, resolve
+from archiver.steps.resolve import Resolution, resolve
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
 from tests.fakeplatform.world import Page

@@ -3,7 +3,7 @@ import asyncio
 import pytest
 
 from archiver.errors import BlockedURL
-from archiver.safety import GuardedBackend, check_url
+from archiver.plumbing.safety import GuardedBackend, check_url
 
 REFUSED = [
     "file:///etc/passwd",

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from archiver.browser import find_browser
+from archiver.plumbing.browser import find_browser
 from archiver.config import Settings
 from archiver.pipeline import archive
 from archiver.sweep import sweep

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from archiver.cli import cli
 from archiver.config import Settings
 from archiver.evidence.verify import verify
-from archiver.lock import LockHeld, SweepLock
+from archiver.plumbing.lock import LockHeld, SweepLock
 from archiver.pipeline import archive
 from archiver.queries import history
 from archiver.sweep import SweepSummary, sweep

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from archiver import db
+from archiver.plumbing import db
 from archiver.config import Settings
-from archiver.store import Citation, Store
-from archiver.thumbnails import derive
+from archiver.steps.store import Citation, Store
+from archiver.steps.thumbnails import derive
 
 
 def png(width: int, height: int, top: str = "red", rest: str = "blue") -> bytes:

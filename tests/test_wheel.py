@@ -69,9 +69,9 @@ def test_wheel_carries_the_linked_files_as_real_files(wheel: Path) -> None:
             mode = members[name].external_attr >> 16
             assert mode & S_IFMT != S_IFLNK, f"{name} is stored as a symlink"
             assert whl.read(name) == source.read_bytes(), f"{name} differs from {source.name}"
-        migrations = sorted(n for n in members if n.startswith("archiver/migrations/") and n.endswith(".sql"))
-        assert "archiver/migrations/0001_initial.sql" in migrations
-        expected = sorted(f"archiver/migrations/{p.name}" for p in (ROOT / "archiver" / "migrations").glob("*.sql"))
+        migrations = sorted(n for n in members if n.startswith("archiver/plumbing/migrations/") and n.endswith(".sql"))
+        assert "archiver/plumbing/migrations/0001_initial.sql" in migrations
+        expected = sorted(f"archiver/plumbing/migrations/{p.name}" for p in (ROOT / "archiver" / "plumbing" / "migrations").glob("*.sql"))
         assert migrations == expected
         for name in migrations:
             assert whl.read(name) == (ROOT / name).read_bytes()
@@ -110,7 +110,7 @@ def test_installed_wheel_runs_help_and_doctor(venv: Path, tmp_path: Path) -> Non
     finally:
         conn.close()
     assert {"runs", "articles", "posts", "captures", "blobs", "exchanges"} <= tables
-    assert version == len(list((ROOT / "archiver" / "migrations").glob("*.sql")))
+    assert version == len(list((ROOT / "archiver" / "plumbing" / "migrations").glob("*.sql")))
     assert runs == 1
     doctor = _run([archiver, "--data", data, "doctor"], cwd=tmp_path)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
@@ -121,11 +121,11 @@ def test_installed_wheel_runs_help_and_doctor(venv: Path, tmp_path: Path) -> Non
 def test_editable_install_follows_the_symlinks(tmp_path: Path) -> None:
     """This environment's archiver (setup.sh installs it with ``pip install -e``)."""
     probe = (
-        "import archiver, archiver.cli, archiver.db\n"
+        "import archiver, archiver.cli, archiver.plumbing.db\n"
         "print(archiver.__file__)\n"
         "print(archiver.cli.cli.name)\n"
-        "print(archiver.db.schema_sql() == open(archiver.db.__file__.rsplit('/', 1)[0] + '/schema.sql').read())\n"
-        "print(archiver.db.schema_sql()[:50].replace(chr(10), ' '))\n"
+        "print(archiver.plumbing.db.schema_sql() == open(archiver.__file__.rsplit('/', 1)[0] + '/schema.sql').read())\n"
+        "print(archiver.plumbing.db.schema_sql()[:50].replace(chr(10), ' '))\n"
     )
     result = _run([sys.executable, "-c", probe], cwd=tmp_path)  # cwd outside the tree: the install is used
     assert result.returncode == 0, result.stderr

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.config import Settings
-from archiver.db import open_db
+from archiver.plumbing.db import open_db
 from archiver.errors import StoreError
 
 PLUGIN_NAME = "archiver"

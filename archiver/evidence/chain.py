@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..db import utcnow
+from ..plumbing.db import utcnow
 from . import keys
 
 GENESIS = "0" * 64

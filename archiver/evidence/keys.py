@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..db import utcnow
+from ..plumbing.db import utcnow
 from ..errors import ConfigError
 
 KEY_ENV = "ARCHIVER_SIGNING_KEY"

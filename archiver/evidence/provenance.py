@@ -19,18 +19,18 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..db import utcnow
+from ..plumbing.db import utcnow
 from . import phash
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..steps.store import Store
 
 FORMAT = "archiver-provenance/1"
 
 
 async def seal_run(store: Store, run_id: int) -> int | None:
     """Hash the run's images and store its provenance; returns the capture id, if any."""
-    from ..store import CaptureFile
+    from ..steps.store import CaptureFile
 
     # Exchanges are queued and ride with the next transaction: write them before reading.
     store.flush()

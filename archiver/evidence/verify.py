@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Settings
-from ..db import open_db
+from ..plumbing.db import open_db
 from ..errors import StoreError
 from . import chain, keys
 

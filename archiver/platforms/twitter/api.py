@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from ...config import Endpoints
 from ...errors import FetchError
-from ...net import Fetcher, Response
+from ...plumbing.net import Fetcher, Response
 from ..base import PostData, Status
 from .parse import classify, needs_oembed, parse_oembed, parse_syndication
 from .patterns import canonical_url

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from .errors import ArchiverError
+from ..errors import ArchiverError
 
 
 class LockHeld(ArchiverError):

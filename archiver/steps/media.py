@@ -6,11 +6,11 @@ import asyncio
 import io
 from dataclasses import dataclass
 
-from .blobs import Blob
-from .config import Settings
-from .errors import ContentError, HTTPStatusError
-from .net import Fetcher, Kind
-from .platforms.base import MediaItem
+from ..plumbing.blobs import Blob
+from ..config import Settings
+from ..errors import ContentError, HTTPStatusError
+from ..plumbing.net import Fetcher, Kind
+from ..platforms.base import MediaItem
 
 IMAGE_MIMES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 

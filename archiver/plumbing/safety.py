@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 
-from .errors import BlockedURL, FetchError
+from ..errors import BlockedURL, FetchError
 
 ALLOWED_SCHEMES = ("http", "https")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")

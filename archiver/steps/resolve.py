@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import TooManyHops
-from .net import Fetcher, html_redirect_target
-from .platforms.twitter.patterns import is_short_link, unwrap_unsafe_link
+from ..errors import TooManyHops
+from ..plumbing.net import Fetcher, html_redirect_target
+from ..platforms.twitter.patterns import is_short_link, unwrap_unsafe_link
 
 
 @dataclass

@@ -14,11 +14,11 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from .blobs import BlobStore
-from .config import Settings
-from .errors import ContentError, RenderError
-from .net import Exchange, OnExchange
-from .guard_proxy import GuardProxy
+from ..plumbing.blobs import BlobStore
+from ..config import Settings
+from ..errors import ContentError, RenderError
+from ..plumbing.net import Exchange, OnExchange
+from ..plumbing.guard_proxy import GuardProxy
 from .thumbnails import Derived
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class Renderer:
     async def __aenter__(self) -> Renderer:
         from playwright.async_api import async_playwright
 
-        from .browser import launch
+        from ..plumbing.browser import launch
 
         self._guard = await GuardProxy(self.settings).__aenter__()
         try:

@@ -35,8 +35,8 @@ from collections.abc import Awaitable
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
-from .config import Settings
-from .errors import ArchiverError, BlockedURL, ConfigError
+from ..config import Settings
+from ..errors import ArchiverError, BlockedURL, ConfigError
 from .safety import check_url, resolve_public
 
 T = TypeVar("T")

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from . import __version__
-from .blobs import Blob, BlobStore
+from .. import __version__
+from ..plumbing.blobs import Blob, BlobStore
 from .changes import content_change, status_transition
-from .config import Settings
-from .db import open_db, utcnow
-from .evidence import phash
-from .evidence.chain import append_entries, append_entry
-from .net import Exchange
-from .schedule import Schedule
+from ..config import Settings
+from ..plumbing.db import open_db, utcnow
+from ..evidence import phash
+from ..evidence.chain import append_entries, append_entry
+from ..plumbing.net import Exchange
+from ..schedule import Schedule
 from .thumbnails import Thumbnail, record_thumbnail
 
 

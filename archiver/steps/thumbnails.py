@@ -19,8 +19,8 @@ import sqlite3
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .blobs import Blob, BlobStore
-from .db import utcnow
+from ..plumbing.blobs import Blob, BlobStore
+from ..plumbing.db import utcnow
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -91,9 +91,9 @@ class Derived:
 
 def derive(image: Image.Image, kind: str) -> Derived:
     """Thumbnail and dHash of a decoded image, each None where it cannot be made."""
-    from .evidence.phash import IMAGE_KINDS as HASH_KINDS
-    from .evidence.phash import MAX_PIXELS as HASH_MAX_PIXELS
-    from .evidence.phash import dhash_of
+    from ..evidence.phash import IMAGE_KINDS as HASH_KINDS
+    from ..evidence.phash import MAX_PIXELS as HASH_MAX_PIXELS
+    from ..evidence.phash import dhash_of
 
     thumbnail = None
     if kind in THUMBNAIL_KINDS:

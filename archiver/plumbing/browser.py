@@ -7,8 +7,8 @@ import shutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .config import Settings
-from .errors import BrowserNotFound
+from ..config import Settings
+from ..errors import BrowserNotFound
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Playwright

@@ -25,8 +25,8 @@ import httpcore
 import httpx
 
 from .blobs import Blob, BlobStore
-from .config import Settings
-from .errors import BlockedURL, ConfigError, FetchError, NetworkError, TooLarge, TooManyHops
+from ..config import Settings
+from ..errors import BlockedURL, ConfigError, FetchError, NetworkError, TooLarge, TooManyHops
 from .safety import GuardedBackend, check_url, literal_address
 from .streams import AsyncioBackend
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .net import Response
+from ..plumbing.net import Response
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
