@@ -1,25 +1,53 @@
-"""Every error archiver raises on purpose.
+"""Every error archiver raises on purpose, in one tree.
 
-Library code raises these; ``cli.py`` turns them into one-line messages.
-Anything else escaping is a bug in archiver, not bad input.
+Library code raises these; ``cli.py`` turns them into one-line messages (exit code 1;
+``LockHeld`` is 75). Anything else escaping is a bug in archiver, not bad input. No
+name here is also an httpx exception's name, so neither can be mistaken for the other.
 
     ArchiverError
-    ├── ConfigError            bad settings: proxy, data directory, limits
+    ├── ConfigError            bad settings: proxy, data directory, limits, schedule
     ├── BrowserNotFound        no Chromium to drive, with how to install one
     ├── StoreError             the data directory or database cannot be used
-    │   └── SchemaError        the database is newer than this archiver
+    │   └── SchemaError        the database is newer than this archiver, or not archiver's
+    ├── NotInArchive           a post, article or image asked for is not in the archive
+    │   └── ImageNotFound      neither a capture id, a stored file's SHA-256, nor an image file
+    ├── ExportError            an export has nothing in it or cannot be written
+    ├── LockHeld               another sweep holds the data directory's sweep lock
+    ├── NotifyError            a sweep's change notification could not be delivered
     └── ItemError              one item (article, link, post, file) failed; others go on
         ├── FetchError         a network exchange failed
         │   ├── BlockedURL     refused by policy: scheme, private address, …
         │   ├── TooLarge       the response exceeded its size cap
         │   ├── TooManyHops    a redirect loop or a chain over the hop limit
-        │   ├── HTTPStatusError a final answer that is not usable (404, 500 after retries, …)
-        │   └── NetworkError   timeout, reset, TLS or DNS failure
+        │   ├── BadStatus      a final answer that is not usable (404, 500 after retries, …)
+        │   └── NetworkFailure timeout, reset, TLS or DNS failure
         ├── ContentError       a body that is not what it claims (not HTML, bad image, bad JSON)
         └── RenderError        the browser could not render or screenshot the item
 """
 
 from __future__ import annotations
+
+__all__ = [
+    "ArchiverError",
+    "BadStatus",
+    "BlockedURL",
+    "BrowserNotFound",
+    "ConfigError",
+    "ContentError",
+    "ExportError",
+    "FetchError",
+    "ImageNotFound",
+    "ItemError",
+    "LockHeld",
+    "NetworkFailure",
+    "NotInArchive",
+    "NotifyError",
+    "RenderError",
+    "SchemaError",
+    "StoreError",
+    "TooLarge",
+    "TooManyHops",
+]
 
 
 class ArchiverError(Exception):
@@ -27,19 +55,39 @@ class ArchiverError(Exception):
 
 
 class ConfigError(ArchiverError):
-    pass
+    """Bad settings: proxy, data directory, limits, schedule, signing key."""
 
 
 class BrowserNotFound(ArchiverError):
-    pass
+    """No Chromium to drive; the message says how to install one."""
 
 
 class StoreError(ArchiverError):
-    pass
+    """The data directory or the database cannot be used."""
 
 
 class SchemaError(StoreError):
-    pass
+    """The database is newer than this archiver, or was not made by archiver."""
+
+
+class NotInArchive(ArchiverError):
+    """A post, article or image asked for is not in the archive."""
+
+
+class ImageNotFound(NotInArchive):
+    """``similar`` was given neither a capture id, a stored file's SHA-256, nor an image file."""
+
+
+class ExportError(ArchiverError):
+    """An export has nothing in it, or cannot be written."""
+
+
+class LockHeld(ArchiverError):
+    """Another sweep holds the data directory's sweep lock (the CLI exits with 75)."""
+
+
+class NotifyError(ArchiverError):
+    """A sweep's change notification could not be delivered (the changes are in ``events``)."""
 
 
 class ItemError(ArchiverError):
@@ -55,34 +103,36 @@ class ItemError(ArchiverError):
 
 
 class FetchError(ItemError):
-    pass
+    """A network exchange failed."""
 
 
 class BlockedURL(FetchError):
-    pass
+    """Refused by policy: a scheme other than http(s), a private address, …"""
 
 
 class TooLarge(FetchError):
-    pass
+    """The response exceeded its size cap."""
 
 
 class TooManyHops(FetchError):
-    pass
+    """A redirect loop, or a chain over the hop limit."""
 
 
-class HTTPStatusError(FetchError):
+class BadStatus(FetchError):
+    """A final answer that is not usable (404, 500 after retries, …); ``status`` is its code."""
+
     def __init__(self, message: str, item: str | None = None, status: int | None = None) -> None:
         super().__init__(message, item)
         self.status = status
 
 
-class NetworkError(FetchError):
-    pass
+class NetworkFailure(FetchError):
+    """A timeout, reset, TLS or DNS failure."""
 
 
 class ContentError(ItemError):
-    pass
+    """A body that is not what it claims: not HTML, a bad image, bad JSON."""
 
 
 class RenderError(ItemError):
-    pass
+    """The browser could not render or screenshot the item."""

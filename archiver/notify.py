@@ -5,12 +5,8 @@ from __future__ import annotations
 import httpx
 
 from .config import Settings
-from .errors import ArchiverError
+from .errors import NotifyError
 from .plumbing.net import route_transport, ssl_verify
-
-
-class NotifyError(ArchiverError):
-    pass
 
 
 async def post_json(settings: Settings, url: str, payload: dict[str, object]) -> None:

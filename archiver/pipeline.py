@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 from .plumbing.blobs import Blob
 from .config import Settings
-from .errors import ArchiverError, ContentError, HTTPStatusError, ItemError
+from .errors import ArchiverError, ContentError, BadStatus, ItemError
 from .evidence.provenance import seal_run
 from .steps.article import decode_body, title_of
 from .steps.media import copy_media
@@ -254,7 +254,7 @@ class Session:
         assert self.fetcher is not None
         response = await self.fetcher.get(url, "html")
         if response.status != 200:
-            raise HTTPStatusError(f"article answered HTTP {response.status}", url, response.status)
+            raise BadStatus(f"article answered HTTP {response.status}", url, response.status)
         content_type = response.content_type
         if content_type not in HTML_TYPES + TEXT_TYPES:
             raise ContentError(f"not an article: content type {content_type or 'missing'}", url)

@@ -7,13 +7,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .errors import ArchiverError
+from .errors import NotInArchive
 from .platforms.twitter.patterns import post_id_from_url
 from .schedule import format_time, parse_duration
-
-
-class NotInArchive(ArchiverError):
-    pass
 
 
 def deleted_since(conn: sqlite3.Connection, since: str) -> list[dict[str, object]]:

@@ -362,7 +362,8 @@ class _Sweep:
         ]
 
     async def _notify(self, url: str) -> None:
-        from .notify import NotifyError, post_json
+        from .errors import NotifyError
+        from .notify import post_json
 
         payload: dict[str, object] = {"run_id": self.summary.run_id, "at": utcnow(), "events": self.summary.events}
         try:

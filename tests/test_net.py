@@ -19,7 +19,7 @@ import pytest
 
 from archiver.plumbing.blobs import BlobStore
 from archiver.config import Limits, Settings
-from archiver.errors import BlockedURL, NetworkError, TooLarge, TooManyHops
+from archiver.errors import BlockedURL, NetworkFailure, TooLarge, TooManyHops
 from archiver.plumbing.net import Exchange, Fetcher, NoProxy, Response, html_redirect_target
 from archiver.platforms.twitter.patterns import post_id_from_url
 from archiver.steps.resolve import Resolution, resolve
@@ -258,7 +258,7 @@ def test_a_reset_connection_is_retried(net: Settings, fake_platform: FakePlatfor
 
 def test_resets_beyond_the_retries_end_in_a_network_error(net: Settings, fake_platform: FakePlatform, fake_world: World) -> None:
     fake_world.faults[("www.example-news.com", "/2023/01/juliaca")] = "reset"
-    with pytest.raises(NetworkError) as caught:
+    with pytest.raises(NetworkFailure) as caught:
         fetch(net, JULIACA)
     assert JULIACA in str(caught.value)
     assert len(fake_platform.requests_to("www.example-news.com")) == net.retries + 1
@@ -266,7 +266,7 @@ def test_resets_beyond_the_retries_end_in_a_network_error(net: Settings, fake_pl
 
 def test_a_hanging_server_ends_in_a_network_error_naming_the_url(net: Settings, fake_platform: FakePlatform, fake_world: World) -> None:
     url = S.BAD_URLS["hang"]
-    with pytest.raises(NetworkError) as caught:
+    with pytest.raises(NetworkFailure) as caught:
         fetch(replace(net, retries=1), url)
     message = str(caught.value)
     assert url in message and "\n" not in message
@@ -278,7 +278,7 @@ def test_a_slow_drip_is_cut_by_the_request_deadline(tmp_path: Path, local: Local
     # One byte every 0.2 s never trips the 5 s read timeout; only the deadline ends it.
     settings = direct(tmp_path, timeout=5.0, request_deadline=1.5)
     url = local.url("/drip")
-    with pytest.raises(NetworkError) as caught:
+    with pytest.raises(NetworkFailure) as caught:
         fetch(settings, url)
     assert url in str(caught.value)
     assert "no complete answer" in str(caught.value)
@@ -301,7 +301,7 @@ def test_a_connection_the_server_closed_while_idle_is_not_reused(tmp_path: Path,
 
 
 def test_an_untrusted_certificate_is_a_network_error(net: Settings, fake_world: World) -> None:
-    with pytest.raises(NetworkError) as caught:
+    with pytest.raises(NetworkFailure) as caught:
         fetch(replace(net, ca_bundle=None, retries=0), JULIACA)
     assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value) and JULIACA in str(caught.value)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ArchiverError
+from ..errors import ImageNotFound
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -130,10 +130,6 @@ class Match:
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
-
-
-class ImageNotFound(ArchiverError):
-    pass
 
 
 def hash_of(conn: sqlite3.Connection, data_dir: Path, image: str) -> tuple[str, str | None]:

@@ -31,15 +31,11 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .. import __version__
-from ..errors import ArchiverError
+from ..errors import ExportError, NotInArchive
 
 DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 SCREENSHOT_KINDS = ("screenshot", "page_screenshot")
 WARC_NAME = "data.warc.gz"
-
-
-class ExportError(ArchiverError):
-    pass
 
 
 @dataclass
@@ -97,7 +93,7 @@ def _scope(conn: sqlite3.Connection, article: str | None, post: str | None) -> S
     if article:
         row = conn.execute("SELECT id FROM articles WHERE url = ? OR final_url = ?", (article, article)).fetchone()
         if row is None:
-            raise ExportError(f"{article}: no such article in the archive")
+            raise NotInArchive(f"{article}: no such article in the archive")
         article_ids = {int(row["id"])}
         post_ids = {int(r[0]) for r in conn.execute("SELECT post_id FROM article_posts WHERE article_id = ?", (row["id"],))}
     elif post:

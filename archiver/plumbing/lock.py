@@ -12,11 +12,9 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from ..errors import ArchiverError
+from ..errors import LockHeld
 
-
-class LockHeld(ArchiverError):
-    """Another sweep holds the lock."""
+__all__ = ["LockHeld", "SweepLock"]
 
 
 class SweepLock:

@@ -26,7 +26,7 @@ import httpx
 
 from .blobs import Blob, BlobStore
 from ..config import Settings
-from ..errors import BlockedURL, ConfigError, FetchError, NetworkError, TooLarge, TooManyHops
+from ..errors import BlockedURL, ConfigError, FetchError, NetworkFailure, TooLarge, TooManyHops
 from .safety import GuardedBackend, check_url, literal_address
 from .streams import AsyncioBackend
 
@@ -200,7 +200,7 @@ class Fetcher:
         while True:
             try:
                 response = await self._get_once(url, kind, browser_ua=browser_ua, headers=headers)
-            except NetworkError:
+            except NetworkFailure:
                 if attempt >= s.retries:
                     raise
                 await asyncio.sleep(self._backoff(attempt))
@@ -243,13 +243,13 @@ class Fetcher:
                     finally:
                         await r.aclose()
             except TimeoutError:
-                raise NetworkError(f"no complete answer within {self.settings.request_deadline:.0f} s", url) from None
+                raise NetworkFailure(f"no complete answer within {self.settings.request_deadline:.0f} s", url) from None
             except httpx.UnsupportedProtocol as e:
                 raise BlockedURL(f"refused: {e}", url) from None
             except httpx.TimeoutException as e:
-                raise NetworkError(f"timed out ({type(e).__name__})", url) from None
+                raise NetworkFailure(f"timed out ({type(e).__name__})", url) from None
             except httpx.TransportError as e:
-                raise NetworkError(f"{type(e).__name__}: {e or 'connection failed'}", url) from None
+                raise NetworkFailure(f"{type(e).__name__}: {e or 'connection failed'}", url) from None
             except httpx.InvalidURL as e:
                 raise BlockedURL(f"invalid URL: {e}", url) from None
             except BlockedURL as e:

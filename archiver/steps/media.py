@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..plumbing.blobs import Blob
 from ..config import Settings
-from ..errors import ContentError, HTTPStatusError
+from ..errors import ContentError, BadStatus
 from ..plumbing.net import Fetcher, Kind
 from ..platforms.base import MediaItem
 
@@ -56,7 +56,7 @@ async def copy_media(fetcher: Fetcher, settings: Settings, item: MediaItem) -> M
     kind: Kind = "video" if item.kind == "video" else "image"
     response = await fetcher.get(item.url, kind)
     if response.status != 200:
-        raise HTTPStatusError(f"{item.kind} answered HTTP {response.status}", item.url, response.status)
+        raise BadStatus(f"{item.kind} answered HTTP {response.status}", item.url, response.status)
     if response.blob is None:
         raise ContentError(f"{item.kind} is empty", item.url)
     if kind == "image":
