@@ -1,15 +1,16 @@
-"""archiver's command line: parse options, call the library, print.
+"""archiver's command line: parse options, call the library, print, set the exit code.
 
-Installed as ``archiver/cli.py`` by a symlink, so the wheel carries it.
+Each command calls one function of the library (``archiver.api``, exported from
+``archiver``) and prints the report it returns. No SQL here, and no defaults of its own:
+option defaults are ``Settings``'s. Installed as ``archiver/cli.py`` by a symlink, so the
+wheel carries it.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ import click
 
 from archiver import __version__
 from archiver.config import Settings
+
+DEFAULTS = Settings()
+"""The library's defaults, shown as the options' defaults."""
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -40,19 +44,13 @@ def _progress(*, quiet: bool, as_json: bool) -> Callable[[str, str], None]:
     return progress
 
 
-@contextmanager
-def _reader(ctx: click.Context) -> Iterator[sqlite3.Connection]:
-    from archiver.plumbing.db import open_db
-    from archiver.errors import StoreError
+def _echo_lines(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
 
-    path = _settings(ctx).db_path
-    if not path.exists():
-        raise StoreError(f"no archive at {path}")
-    conn = open_db(path)
-    try:
-        yield conn
-    finally:
-        conn.close()
+
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2))
 
 
 class ArchiverGroup(click.Group):
@@ -74,7 +72,7 @@ class ArchiverGroup(click.Group):
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="ARCHIVER_DATA",
-    default="captures",
+    default=DEFAULTS.data_dir,
     show_default=True,
     help="Data directory: archive.db and the captured files. Env: ARCHIVER_DATA.",
 )
@@ -110,7 +108,7 @@ def cli(ctx: click.Context, data_dir: Path, proxy: str | None, browser_path: str
     help="Read URLs from a file, one per line ('-' for stdin). Blank lines and # comments are skipped.",
 )
 @click.option("--recapture", is_flag=True, help="Capture known posts again (new rows; nothing is replaced).")
-@click.option("-c", "--concurrency", type=click.IntRange(1, 64), help="Articles and browser pages at once.  [default: 6]")
+@click.option("-c", "--concurrency", type=click.IntRange(1, 64), default=DEFAULTS.concurrency, show_default=True, help="Articles and browser pages at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of text.")
 @click.pass_context
 def archive(
@@ -118,7 +116,7 @@ def archive(
     urls: tuple[str, ...],
     input_file: Any,
     recapture: bool,
-    concurrency: int | None,
+    concurrency: int,
     as_json: bool,
 ) -> None:
     """Archive articles, or posts directly, by URL.
@@ -127,19 +125,17 @@ def archive(
     URL, or a t.co / pic.twitter.com link. Exit code 0: all archived; 1: some items
     failed (each named on stderr); 2: usage error.
     """
-    from archiver.pipeline import archive as run_archive
+    from archiver import archive as run_archive
 
     targets = list(urls)
     if input_file is not None:
         targets += [line.strip() for line in input_file if line.strip() and not line.strip().startswith("#")]
     if not targets:
         raise click.UsageError("give at least one URL, or -i FILE")
-    settings = _settings(ctx)
-    if concurrency:
-        settings = replace(settings, concurrency=concurrency)
+    settings = replace(_settings(ctx), concurrency=concurrency)
     summary = run_archive(targets, settings, recapture=recapture, progress=_progress(quiet=False, as_json=as_json))
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), indent=2))
+        _echo_json(summary.as_dict())
     else:
         click.echo(summary.line())
         click.echo(f"archive: {settings.db_path}")
@@ -150,7 +146,7 @@ def archive(
 @click.option("--all", "everything", is_flag=True, help="Check everything, not only what is due.")
 @click.option("--limit", type=click.IntRange(min=0), help="Check at most N items (articles first, then posts).")
 @click.option("--max-time", type=click.FloatRange(min=0), metavar="SECONDS", help="Take no new item after this long.")
-@click.option("-c", "--concurrency", type=click.IntRange(1, 256), default=32, show_default=True, help="Checks in flight at once.")
+@click.option("-c", "--concurrency", type=click.IntRange(1, 256), default=DEFAULTS.sweep_concurrency, show_default=True, help="Checks in flight at once.")
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
@@ -158,7 +154,9 @@ def archive(
 )
 @click.option(
     "--schedule",
-    help="When items are due, by age since first archived: AGE:EVERY steps.  [default: 1d:1h,30d:1d,*:7d]",
+    default=DEFAULTS.schedule,
+    show_default=True,
+    help="When items are due, by age since first archived: AGE:EVERY steps.",
 )
 @click.option("--quiet", is_flag=True, help="Print only changes and errors: silent when nothing happened.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
@@ -172,7 +170,7 @@ def sweep(
     max_time: float | None,
     concurrency: int,
     workers: int | None,
-    schedule: str | None,
+    schedule: str,
     quiet: bool,
     as_json: bool,
     wait: bool,
@@ -186,17 +184,12 @@ def sweep(
 
     Exit code 0: all checked; 1: some items failed; 75: another sweep holds the lock.
     """
-    from archiver.plumbing.lock import LockHeld
-    from archiver.schedule import Schedule
-    from archiver.sweep import sweep as run_sweep
+    from archiver import LockHeld
+    from archiver import sweep as run_sweep
 
-    settings = _settings(ctx)
     try:
-        if schedule:
-            Schedule.parse(schedule)
-            settings = replace(settings, schedule=schedule)
         summary = run_sweep(
-            settings,
+            replace(_settings(ctx), schedule=schedule),
             everything=everything,
             limit=limit,
             max_time=max_time,
@@ -211,32 +204,25 @@ def sweep(
             click.echo(f"archiver: {e}", err=True)
         ctx.exit(75)
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), indent=2))
+        _echo_json(summary.as_dict())
     elif not quiet or summary.events:
         click.echo(summary.line())
     ctx.exit(0 if summary.ok else 1)
 
 
 @cli.command()
-@click.option("--since", default="7d", show_default=True, help="How far back: 12h, 7d, 4w.")
+@click.option("--since", default=DEFAULTS.deleted_since, show_default=True, help="How far back: 12h, 7d, 4w.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def deleted(ctx: click.Context, since: str, as_json: bool) -> None:
     """List posts found deleted or unavailable lately."""
-    from archiver.queries import deleted_since
+    from archiver import deleted as find_deleted
 
-    with _reader(ctx) as conn:
-        found = deleted_since(conn, since)
+    report = find_deleted(_settings(ctx), since)
     if as_json:
-        click.echo(json.dumps(found, indent=2))
-        return
-    if not found:
-        click.echo(f"nothing deleted or unavailable in the last {since}")
-        return
-    for row in found:
-        click.echo(f"{str(row['detected_at'])[:19]}  {row['kind']:<11}  {row['url']}")
-        if row["cited_by"]:
-            click.echo(f"{'':33}cited by {row['cited_by']}")
+        _echo_json(report.as_dict())
+    else:
+        _echo_lines(report.lines())
 
 
 @cli.command()
@@ -245,16 +231,13 @@ def deleted(ctx: click.Context, since: str, as_json: bool) -> None:
 @click.pass_context
 def history(ctx: click.Context, post: str, as_json: bool) -> None:
     """One post's timeline of checks, captures and changes (a URL or the platform's id)."""
-    from archiver.queries import history as post_history
+    from archiver import history as post_history
 
-    with _reader(ctx) as conn:
-        row, entries = post_history(conn, post)
+    report = post_history(_settings(ctx), post)
     if as_json:
-        click.echo(json.dumps({"post": dict(row), "timeline": [e.as_dict() for e in entries]}, indent=2))
-        return
-    click.echo(f"{row['url']}  now {row['status']}  by @{row['author_handle'] or '?'}")
-    for entry in entries:
-        click.echo(f"{entry.at[:19]}  {entry.what:<24}  {entry.detail}")
+        _echo_json(report.as_dict())
+    else:
+        _echo_lines(report.lines())
 
 
 @cli.command()
@@ -262,21 +245,15 @@ def history(ctx: click.Context, post: str, as_json: bool) -> None:
 @click.pass_context
 def unwatch(ctx: click.Context, url: str) -> None:
     """Stop re-checking an article in sweeps (its posts and captures stay)."""
-    from archiver.steps.store import Store
+    from archiver import unwatch as stop_watching
 
-    store = Store(_settings(ctx))
-    try:
-        found = store.unwatch(url)
-    finally:
-        store.close()
-    if not found:
-        raise click.ClickException(f"{url}: not in the archive")
+    stop_watching(_settings(ctx), url)
     click.echo(f"no longer watching {url}")
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on. Others can reach it only if you change this.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="Port to listen on.")
+@click.option("--host", default=DEFAULTS.serve_host, show_default=True, help="Address to listen on. Others can reach it only if you change this.")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULTS.serve_port, show_default=True, help="Port to listen on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the posts table in a web browser.")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, open_browser: bool) -> None:
@@ -285,7 +262,7 @@ def serve(ctx: click.Context, host: str, port: int, open_browser: bool) -> None:
     Upgrades an older archive's schema first, then serves it read-only (a sweep may
     write meanwhile). Only stored capture files are served from the data directory.
     """
-    from archiver.browse.serve import serve as run_serve
+    from archiver import serve as run_serve
 
     run_serve(_settings(ctx), host=host, port=port, open_browser=open_browser, announce=click.echo)
 
@@ -301,7 +278,7 @@ def verify(ctx: click.Context, as_json: bool, jobs: int | None) -> None:
     edited, deleted or moved, or whose signature fails; prints one line per problem and
     a summary. Exit code 0: everything holds; 1: problems (each named).
     """
-    from archiver.evidence.verify import verify as run_verify
+    from archiver import verify as run_verify
 
     bar: Any = None
     show_bar = sys.stderr.isatty() and not as_json
@@ -317,12 +294,12 @@ def verify(ctx: click.Context, as_json: bool, jobs: int | None) -> None:
             bar.update(n)
 
     try:
-        report = run_verify(_settings(ctx), workers=jobs, on_start=start, on_advance=advance)
+        report = run_verify(_settings(ctx), jobs=jobs, on_start=start, on_advance=advance)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
+        _echo_json(report.as_dict())
     else:
         for problem in report.problems:
             click.echo(problem.line())
@@ -345,13 +322,15 @@ def export(ctx: click.Context, out: Path, article: str | None, post: str | None,
     provenance as resource and metadata records, a CDXJ index, pages.jsonl and a
     datapackage.json listing every file's SHA-256. Everything unless --article or --post.
     """
-    from archiver.evidence.wacz import export_wacz
+    from archiver import export as export_wacz
 
     if article and post:
         raise click.UsageError("give --article or --post, not both")
-    with _reader(ctx) as conn:
-        summary = export_wacz(conn, _settings(ctx).data_dir, out, article=article, post=post)
-    click.echo(json.dumps(summary.as_dict(), indent=2) if as_json else summary.line())
+    summary = export_wacz(_settings(ctx), out, article=article, post=post)
+    if as_json:
+        _echo_json(summary.as_dict())
+    else:
+        click.echo(summary.line())
 
 
 @cli.command()
@@ -360,33 +339,13 @@ def export(ctx: click.Context, out: Path, article: str | None, post: str | None,
 @click.pass_context
 def provenance(ctx: click.Context, post: str, as_json: bool) -> None:
     """How each capture of a post was made: run, tools, requests (a URL or the platform's id)."""
-    from archiver.evidence.provenance import post_provenance
+    from archiver import provenance as post_provenance
 
-    with _reader(ctx) as conn:
-        found = post_provenance(conn, _settings(ctx).data_dir, post)
+    report = post_provenance(_settings(ctx), post)
     if as_json:
-        click.echo(json.dumps(found, indent=2))
-        return
-    p: Any = found["post"]
-    click.echo(f"{p['url']}  (id {p['native_id']}, now {p['status']})")
-    for link in found["links"]:  # type: ignore[attr-defined]
-        hops = " -> ".join(f"{h['url']} [{h.get('status')}]" for h in link["hops"])
-        click.echo(f"  link {link['url']} resolved {link['resolved_at'][:19]}: {hops or '-'} => {link['final_url']}")
-    for c in found["captures"]:  # type: ignore[attr-defined]
-        run = c["run"]
-        click.echo(f"\ncapture {c['capture_id']}  {c['kind']}  {c['captured_at'][:19]}  {c['bytes']} bytes")
-        click.echo(f"  file     {c['path']}  sha256 {c['sha256']}")
-        click.echo(f"  run      {run['id']} ({run['command']}) {run['started_at'][:19]} to {(run['finished_at'] or '?')[:19]} UTC")
-        click.echo(
-            f"  tools    archiver {run['archiver_version']}, Python {run['python_version']}, {run['os']}"
-            + (f", Chromium {run['browser_version']}" if run["browser_version"] else "")
-            + (f", via proxy {run['proxy_host']}" if run["proxy_host"] else "")
-        )
-        if c["provenance"]:
-            click.echo(f"  run's provenance: capture {c['provenance']['capture_id']}, {c['provenance']['path']}")
-        for r in c["requests"]:
-            mark = "*" if r["gave_this_file"] else " "
-            click.echo(f"  {mark} {r['status']} {r['method']} {r['url']}  ({r['client']}, {r['started_at'][:19]})")
+        _echo_json(report.as_dict())
+    else:
+        _echo_lines(report.lines())
 
 
 @cli.command()
@@ -399,28 +358,14 @@ def keygen(ctx: click.Context, key_path: Path | None) -> None:
     data directory. archiver signs new log entries whenever it finds it (there, or at
     ARCHIVER_SIGNING_KEY); verify needs only the public key.
     """
-    from archiver.plumbing.db import open_db
-    from archiver.evidence import keys
+    from archiver import keygen as make_key
 
-    settings = _settings(ctx)
-    path, key_id = keys.keygen(settings.data_dir, key_path)
-    conn = open_db(settings.db_path)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        next_seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM log").fetchone()[0]
-        keys.register(conn, keys.load_signer(path), first_seq=next_seq)
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
-    click.echo(f"private key: {path}")
-    click.echo(f"public key {key_id} stored in {settings.db_path}")
-    if key_path is not None and path != keys.default_key_path():
-        click.echo(f"to sign with it: export {keys.KEY_ENV}={path}")
+    _echo_lines(make_key(_settings(ctx), key_path).lines())
 
 
 @cli.command()
 @click.argument("image")
-@click.option("--max-distance", type=click.IntRange(0, 64), default=10, show_default=True, help="Most differing bits (of 64) to count as near.")
+@click.option("--max-distance", type=click.IntRange(0, 64), default=DEFAULTS.similar_max_distance, show_default=True, help="Most differing bits (of 64) to count as near.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def similar(ctx: click.Context, image: str, max_distance: int, as_json: bool) -> None:
@@ -429,17 +374,13 @@ def similar(ctx: click.Context, image: str, max_distance: int, as_json: bool) ->
     Compares 64-bit perceptual hashes (dHash) of every photo, poster and screenshot:
     re-uploads, re-encodings and resized copies are near; nearest first.
     """
-    from archiver.evidence.phash import near_duplicates
+    from archiver import similar as near_images
 
-    with _reader(ctx) as conn:
-        target, matches = near_duplicates(conn, _settings(ctx).data_dir, image, max_distance)
+    report = near_images(_settings(ctx), image, max_distance)
     if as_json:
-        click.echo(json.dumps({"hash": target, "matches": [m.as_dict() for m in matches]}, indent=2))
-        return
-    if not matches:
-        click.echo(f"nothing within {max_distance} bits of {target}")
-    for m in matches:
-        click.echo(f"{m.distance:>2}  capture {m.capture_id:<6} {m.kind:<15} {m.post_url or m.article_url or ''}  {m.path}")
+        _echo_json(report.as_dict())
+    else:
+        _echo_lines(report.lines())
 
 
 @cli.command()
@@ -447,17 +388,13 @@ def similar(ctx: click.Context, image: str, max_distance: int, as_json: bool) ->
 @click.pass_context
 def doctor(ctx: click.Context, as_json: bool) -> None:
     """Check that archiver can run here: browser, database, versions."""
-    from archiver.doctor import diagnose
+    from archiver import doctor as diagnose
 
     report = diagnose(_settings(ctx))
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
+        _echo_json(report.as_dict())
     else:
-        for check in report.checks:
-            mark = "ok  " if check.ok else "FAIL"
-            click.echo(f"{mark} {check.name}: {check.detail}")
-            if not check.ok and check.fix:
-                click.echo(f"     fix: {check.fix}")
+        _echo_lines(report.lines())
     ctx.exit(0 if report.ok else 1)
 
 

@@ -1,32 +1,164 @@
 """archiver: keep the posts that news articles embed.
 
-Everything the command line does is callable from here::
+The library is the product; the command line is its skin. Every command is a function
+here taking a ``Settings`` and returning a report (``archiver.api``)::
 
-    from archiver import Settings, archive
-    summary = archive(["https://example.com/article"], Settings(data_dir=Path("captures")))
+    from pathlib import Path
+    import archiver
+
+    settings = archiver.Settings(data_dir=Path("captures"))
+    summary = archiver.archive(["https://example.com/article"], settings)
+    print(summary.line(), summary.errors)
+    for line in archiver.history(settings, "1612558357623734272").lines():
+        print(line)
+
+Errors are ``ArchiverError`` subclasses (``archiver.errors``, where the tree is drawn).
+``__all__`` is the public API; everything else may change.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .pipeline import Summary, archive
+    from .api import (
+        Deleted,
+        DeletedPost,
+        History,
+        NewKey,
+        Provenance,
+        Similar,
+        archive,
+        deleted,
+        doctor,
+        export,
+        history,
+        keygen,
+        provenance,
+        serve,
+        similar,
+        sweep,
+        unwatch,
+        verify,
+    )
+    from .config import Endpoints, Limits, Settings
+    from .errors import (
+        ArchiverError,
+        BadStatus,
+        BlockedURL,
+        BrowserNotFound,
+        ConfigError,
+        ContentError,
+        ExportError,
+        FetchError,
+        ImageNotFound,
+        ItemError,
+        LockHeld,
+        NetworkFailure,
+        NotifyError,
+        NotInArchive,
+        RenderError,
+        SchemaError,
+        StoreError,
+        TooLarge,
+        TooManyHops,
+    )
+    from .evidence.phash import Match
+    from .evidence.verify import Problem, VerifyReport
+    from .evidence.wacz import ExportSummary
+    from .pipeline import Summary
+    from .queries import TimelineEntry
+    from .selfcheck import Check, DoctorReport
+    from .sweeper import SweepSummary
 
-__all__ = ["Settings", "Summary", "__version__", "archive"]
+_COMMANDS = ("archive", "sweep", "unwatch", "deleted", "history", "provenance", "similar", "verify", "export",
+             "keygen", "serve", "doctor")
+_ERRORS = ("ArchiverError", "BadStatus", "BlockedURL", "BrowserNotFound", "ConfigError", "ContentError",
+           "ExportError", "FetchError", "ImageNotFound", "ItemError", "LockHeld", "NetworkFailure", "NotifyError",
+           "NotInArchive", "RenderError", "SchemaError", "StoreError", "TooLarge", "TooManyHops")
+_WHERE: dict[str, str] = {
+    **dict.fromkeys(_COMMANDS, "api"),
+    **dict.fromkeys(("Deleted", "DeletedPost", "History", "NewKey", "Provenance", "Similar"), "api"),
+    **dict.fromkeys(("Settings", "Limits", "Endpoints"), "config"),
+    **dict.fromkeys(_ERRORS, "errors"),
+    "Summary": "pipeline",
+    "SweepSummary": "sweeper",
+    "VerifyReport": "evidence.verify",
+    "Problem": "evidence.verify",
+    "ExportSummary": "evidence.wacz",
+    "Match": "evidence.phash",
+    "TimelineEntry": "queries",
+    "DoctorReport": "selfcheck",
+    "Check": "selfcheck",
+}
+"""Each public name → the module (under archiver) that defines it."""
+
+__all__ = [
+    "__version__",
+    "ArchiverError",
+    "BadStatus",
+    "BlockedURL",
+    "BrowserNotFound",
+    "Check",
+    "ConfigError",
+    "ContentError",
+    "Deleted",
+    "DeletedPost",
+    "DoctorReport",
+    "Endpoints",
+    "ExportError",
+    "ExportSummary",
+    "FetchError",
+    "History",
+    "ImageNotFound",
+    "ItemError",
+    "Limits",
+    "LockHeld",
+    "Match",
+    "NetworkFailure",
+    "NewKey",
+    "NotInArchive",
+    "NotifyError",
+    "Problem",
+    "Provenance",
+    "RenderError",
+    "SchemaError",
+    "Settings",
+    "Similar",
+    "StoreError",
+    "Summary",
+    "SweepSummary",
+    "TimelineEntry",
+    "TooLarge",
+    "TooManyHops",
+    "VerifyReport",
+    "archive",
+    "deleted",
+    "doctor",
+    "export",
+    "history",
+    "keygen",
+    "provenance",
+    "serve",
+    "similar",
+    "sweep",
+    "unwatch",
+    "verify",
+]
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy, so that `archiver --help` does not import httpx or Playwright.
-    if name == "Settings":
-        from .config import Settings
+    # Lazy, so that `import archiver` and `archiver --help` import neither httpx nor
+    # Playwright: a name's module is imported on first use.
+    if name not in _WHERE:
+        raise AttributeError(f"module 'archiver' has no attribute {name!r}")
+    value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
 
-        return Settings
-    if name in ("archive", "Summary"):
-        from . import pipeline
 
-        return getattr(pipeline, name)
-    raise AttributeError(name)
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

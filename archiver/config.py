@@ -43,6 +43,8 @@ class Endpoints:
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything a user can set; every library function takes one. Frozen: change with ``replace``."""
+
     data_dir: Path = DEFAULT_DATA_DIR
     proxy: str | None = None
     """Proxy for every request, Chromium's included. None: from the environment."""
@@ -73,6 +75,17 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     endpoints: Endpoints = field(default_factory=Endpoints)
     user_agent: str = f"archiver/{__version__} (+https://github.com/archiver/archiver; embed archiver)"
+
+    # What the commands do when not told otherwise: the library's defaults, and so the CLI's.
+    sweep_concurrency: int = 32
+    """Post checks a sweep keeps in flight at once."""
+    deleted_since: str = "7d"
+    """How far back ``deleted`` looks (``12h``, ``7d``, ``4w``)."""
+    similar_max_distance: int = 10
+    """Most differing bits (of 64) for ``similar`` to call two images near."""
+    serve_host: str = "127.0.0.1"
+    """Where ``serve`` listens: loopback, so only this machine can reach it."""
+    serve_port: int = 8001
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:

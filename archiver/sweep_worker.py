@@ -1,6 +1,6 @@
 """A sweep's worker process: ``python -m archiver.sweep_worker PARENT_PID``.
 
-Started by a sweep (``archiver.sweep``), never by hand. Reads a pickled ``WorkerJob``
+Started by a sweep (``archiver.sweeper``), never by hand. Reads a pickled ``WorkerJob``
 on stdin, checks its share of the posts within the parent's run, and writes JSON lines
 on stdout: ``{"progress": [item, what]}`` as it goes, then ``{"summary": {...}}``.
 It ends when its parent ends, however that happens, so a killed sweep leaves no
@@ -37,7 +37,7 @@ def _emit(message: dict[str, object]) -> None:
 
 def main(argv: list[str]) -> int:
     _end_with_parent(int(argv[0]))
-    from .sweep import WorkerJob, check_share
+    from .sweeper import WorkerJob, check_share
 
     job = pickle.load(sys.stdin.buffer)
     if not isinstance(job, WorkerJob):

@@ -22,7 +22,7 @@ import pytest
 from archiver.config import Settings
 from archiver.evidence.verify import verify
 from archiver.pipeline import archive
-from archiver.sweep import sweep
+from archiver import sweep
 from tests.conftest import assert_files_intact, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S

@@ -22,7 +22,7 @@ from archiver.evidence.verify import verify
 from archiver.plumbing.lock import LockHeld, SweepLock
 from archiver.pipeline import archive
 from archiver.queries import history
-from archiver.sweep import SweepSummary, sweep
+from archiver import SweepSummary, sweep
 from tests.conftest import assert_files_intact, fake_settings, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
@@ -275,7 +275,7 @@ def test_cli_deleted_history_and_quiet(archived: Settings, fake_world: World, fa
     listed = runner.invoke(cli, [*data, "deleted", "--since", "1d"])
     assert str(S.JULIACA_DOCTOR_ID) in listed.output and S.JULIACA_TXT_URL in listed.output
     listed_json = json.loads(runner.invoke(cli, [*data, "deleted", "--json"]).output)
-    assert [r["native_id"] for r in listed_json] == [str(S.JULIACA_DOCTOR_ID)]
+    assert [r["native_id"] for r in listed_json["posts"]] == [str(S.JULIACA_DOCTOR_ID)]
     timeline = runner.invoke(cli, [*data, "history", f"https://twitter.com/KawsachunNews/status/{S.JULIACA_DOCTOR_ID}"])
     assert timeline.exit_code == 0
     assert "change: deleted" in timeline.output and "capture: screenshot" in timeline.output

@@ -1,9 +1,10 @@
-"""`archiver doctor`: can archiver run here, and if not, what to fix."""
+"""`archiver doctor` (``archiver.doctor``): can archiver run here, and if not, what to fix."""
 
 from __future__ import annotations
 
 import asyncio
 import platform
+import sqlite3
 import sys
 from dataclasses import asdict, dataclass, field
 
@@ -14,6 +15,8 @@ from .errors import ArchiverError
 
 @dataclass
 class Check:
+    """One finding: what was checked, whether it holds, and what to do when it does not."""
+
     name: str
     ok: bool
     detail: str
@@ -21,19 +24,29 @@ class Check:
 
 
 @dataclass
-class Report:
+class DoctorReport:
+    """What ``doctor`` found: ``ok`` when every check holds."""
+
     checks: list[Check] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.checks)
 
+    def lines(self) -> list[str]:
+        lines = []
+        for check in self.checks:
+            lines.append(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+            if not check.ok and check.fix:
+                lines.append(f"     fix: {check.fix}")
+        return lines
+
     def as_dict(self) -> dict[str, object]:
         return {"ok": self.ok, "checks": [asdict(c) for c in self.checks]}
 
 
-def diagnose(settings: Settings) -> Report:
-    report = Report()
+def diagnose(settings: Settings) -> DoctorReport:
+    report = DoctorReport()
     report.checks.append(
         Check("archiver", True, f"{__version__} on Python {sys.version.split()[0]}, {platform.platform()}")
     )
@@ -81,8 +94,6 @@ async def _browser(settings: Settings) -> Check:
 
 
 def _database(settings: Settings) -> Check:
-    import sqlite3
-
     from .plumbing.db import connect, current_version, schema_version
 
     path = settings.db_path
@@ -97,6 +108,7 @@ def _database(settings: Settings) -> Check:
         conn = connect(path, readonly=True)
         try:
             version = schema_version(conn)
+            missing = _missing_parts(conn) if version == current_version() else []
             posts = conn.execute("SELECT count(*) FROM posts").fetchone()[0] if version else 0
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         finally:
@@ -108,8 +120,34 @@ def _database(settings: Settings) -> Check:
         return Check("database", False, f"{path} is not an archiver database", "choose another --data directory")
     if version > target:
         return Check("database", False, f"schema {version} is newer than this archiver ({target})", "upgrade archiver")
+    if missing:
+        return Check(
+            "database", False, f"{path}: schema {version} but missing {', '.join(missing)}",
+            "restore the archive from a copy; archiver never drops tables, so something else did",
+        )
     note = "" if version == target else f", will be upgraded to {target} on the next run"
     return Check("database", True, f"{path}: schema {version}{note}, {posts} posts, journal {mode}, {sqlite_version}")
+
+
+def _missing_parts(conn: sqlite3.Connection) -> list[str]:
+    """The tables (the full-text index among them), views and triggers that schema.sql makes
+    and the archive lacks: introspected with sqlite-utils, on the archive and on schema.sql
+    built in memory."""
+    from sqlite_utils import Database
+
+    from .plumbing.db import executescript, schema_sql
+
+    expected = Database(memory=True, recursive_triggers=False)
+    executescript(expected.conn, schema_sql())
+    found = Database(conn, recursive_triggers=False)
+    tables, views = set(found.table_names()), set(found.view_names())
+    fts = expected.table_names(fts5=True)
+    shadow = {t for t in expected.table_names() if any(t.startswith(f"{f}_") for f in fts)}
+    missing = [f"table {t}" for t in expected.table_names() if t not in tables and t not in shadow]
+    missing += [f"view {v}" for v in expected.view_names() if v not in views]
+    missing += [f"trigger {t}" for t in expected.triggers_dict if t not in found.triggers_dict]
+    expected.close()
+    return missing
 
 
 def _writable(path: object) -> bool:

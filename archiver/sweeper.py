@@ -102,7 +102,7 @@ def sweep(
     everything: bool = False,
     limit: int | None = None,
     max_time: float | None = None,
-    concurrency: int = 32,
+    concurrency: int | None = None,
     workers: int | None = None,
     wait: bool = False,
     notify_url: str | None = None,
@@ -110,6 +110,7 @@ def sweep(
 ) -> SweepSummary:
     """Check what is due (``everything``: all). Raises LockHeld if another sweep runs.
 
+    ``concurrency``: checks in flight at once (default: ``settings.sweep_concurrency``);
     ``workers``: processes to share post checks among (default: ``default_workers()``).
     """
     with SweepLock(settings.data_dir, wait=wait):
@@ -133,11 +134,13 @@ async def sweep_async(
     everything: bool = False,
     limit: int | None = None,
     max_time: float | None = None,
-    concurrency: int = 32,
+    concurrency: int | None = None,
     workers: int | None = None,
     notify_url: str | None = None,
     progress: Progress | None = None,
 ) -> SweepSummary:
+    if concurrency is None:
+        concurrency = settings.sweep_concurrency
     if workers is None:
         workers = default_workers()
     elif workers > 1 and not sys.platform.startswith("linux"):

@@ -1,0 +1,425 @@
+"""The library's front door: one function per command, each taking ``Settings``.
+
+``archiver/__init__.py`` exports these; ``cli.py`` only parses options, calls one of them,
+prints the report it returns (``lines()`` or ``line()`` as text, ``as_dict()`` as JSON)
+and sets the exit code. Each function documents what it raises: always an
+``ArchiverError`` (``archiver.errors``) for bad input or an unusable archive.
+
+Options a function is not given come from ``settings`` (``Settings.sweep_concurrency``,
+``deleted_since``, ``similar_max_distance``, ``serve_host``, ``serve_port``, …), so the
+library and the command line share one set of defaults.
+
+Nothing heavy is imported here at import time: each function imports the modules that
+do its work, so ``import archiver`` and ``archiver --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Settings
+from .errors import ConfigError, NotInArchive, StoreError
+
+if TYPE_CHECKING:
+    from .evidence.phash import Match
+    from .evidence.verify import VerifyReport
+    from .evidence.wacz import ExportSummary
+    from .pipeline import Progress, Summary
+    from .queries import TimelineEntry
+    from .selfcheck import DoctorReport
+    from .sweeper import SweepSummary
+
+__all__ = [
+    "Deleted",
+    "DeletedPost",
+    "History",
+    "NewKey",
+    "Provenance",
+    "Similar",
+    "archive",
+    "deleted",
+    "doctor",
+    "export",
+    "history",
+    "keygen",
+    "provenance",
+    "serve",
+    "similar",
+    "sweep",
+    "unwatch",
+    "verify",
+]
+
+
+@contextmanager
+def _archive_db(settings: Settings) -> Iterator[sqlite3.Connection]:
+    """The existing archive, upgraded to the current schema; never a new, empty one."""
+    from .plumbing.db import open_db
+
+    path = settings.db_path
+    if not path.exists():
+        raise StoreError(f"no archive at {path}")
+    conn = open_db(path)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+# --------------------------------------------------------------------------- archiving
+
+
+def archive(
+    targets: Iterable[str],
+    settings: Settings,
+    *,
+    recapture: bool = False,
+    progress: Progress | None = None,
+) -> Summary:
+    """Archive each target: an article URL (with every post it embeds), a post's URL, or a
+    short or media link to a post.
+
+    ``recapture``: capture known posts again, as new rows. ``progress(item, what)`` is
+    called as items finish (``what`` starts with ``error: `` for a failure). An item that
+    fails is named in ``Summary.errors`` while the others complete; ``Summary.ok`` is
+    False then. Raises ``StoreError`` or ``BrowserNotFound`` when nothing can be archived.
+    """
+    from .pipeline import archive as run
+
+    return run(list(targets), settings, recapture=recapture, progress=progress)
+
+
+def sweep(
+    settings: Settings,
+    *,
+    everything: bool = False,
+    limit: int | None = None,
+    max_time: float | None = None,
+    concurrency: int | None = None,
+    workers: int | None = None,
+    wait: bool = False,
+    notify_url: str | None = None,
+    progress: Progress | None = None,
+) -> SweepSummary:
+    """Re-check the archived posts and watched articles that are due (``everything``: all).
+
+    Records every verdict and change; captures changed posts again. ``limit`` items and
+    ``max_time`` seconds bound a run; ``concurrency`` checks are in flight at once
+    (default ``settings.sweep_concurrency``), shared among ``workers`` processes (default:
+    the usable CPUs, at most 2, on Linux). ``notify_url`` receives the changes as a JSON
+    POST. Raises ``LockHeld`` when another sweep runs (unless ``wait``), ``ConfigError``
+    for a bad ``settings.schedule``.
+    """
+    from .sweeper import sweep as run
+
+    return run(
+        settings,
+        everything=everything,
+        limit=limit,
+        max_time=max_time,
+        concurrency=concurrency,
+        workers=workers,
+        wait=wait,
+        notify_url=notify_url,
+        progress=progress,
+    )
+
+
+def unwatch(settings: Settings, url: str) -> None:
+    """Stop re-checking an article in sweeps; its posts and captures stay.
+
+    Raises ``NotInArchive`` when the archive has no article with that URL.
+    """
+    from .steps.store import Store
+
+    if not settings.db_path.exists():
+        raise StoreError(f"no archive at {settings.db_path}")
+    store = Store(settings)
+    try:
+        found = store.unwatch(url)
+    finally:
+        store.close()
+    if not found:
+        raise NotInArchive(f"{url}: not in the archive")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class DeletedPost:
+    """A post found deleted or unavailable: when, which verdict, and who cited it."""
+
+    detected_at: str
+    kind: str
+    url: str
+    native_id: str
+    author_handle: str | None
+    status: str
+    text: str | None
+    cited_by: str | None
+    """The URLs of the articles that cite it, space-separated."""
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Deleted:
+    """The posts found deleted or unavailable within ``since``, newest first."""
+
+    since: str
+    posts: list[DeletedPost] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        if not self.posts:
+            return [f"nothing deleted or unavailable in the last {self.since}"]
+        lines = []
+        for p in self.posts:
+            lines.append(f"{p.detected_at[:19]}  {p.kind:<11}  {p.url}")
+            if p.cited_by:
+                lines.append(f"{'':33}cited by {p.cited_by}")
+        return lines
+
+    def as_dict(self) -> dict[str, object]:
+        return {"since": self.since, "posts": [p.as_dict() for p in self.posts]}
+
+
+def deleted(settings: Settings, since: str | None = None) -> Deleted:
+    """Posts found deleted or unavailable within ``since`` (``12h``, ``7d``, ``4w``; default
+    ``settings.deleted_since``): those that turned while watched and those already gone
+    when first archived. Raises ``ConfigError`` for a bad duration."""
+    from .queries import deleted_since
+
+    since = since or settings.deleted_since
+    with _archive_db(settings) as conn:
+        rows = deleted_since(conn, since)
+    fields = DeletedPost.__dataclass_fields__
+    return Deleted(since, [DeletedPost(**{k: v for k, v in r.items() if k in fields}) for r in rows])  # type: ignore[arg-type]
+
+
+@dataclass
+class History:
+    """One post (its ``posts`` row) and its timeline of checks, captures and changes, oldest first."""
+
+    post: dict[str, Any]
+    entries: list[TimelineEntry]
+
+    def lines(self) -> list[str]:
+        lines = [f"{self.post['url']}  now {self.post['status']}  by @{self.post['author_handle'] or '?'}"]
+        lines += [f"{e.at[:19]}  {e.what:<24}  {e.detail}" for e in self.entries]
+        return lines
+
+    def as_dict(self) -> dict[str, object]:
+        return {"post": self.post, "timeline": [e.as_dict() for e in self.entries]}
+
+
+def history(settings: Settings, post: str) -> History:
+    """One post's timeline, by its URL (any form archiver recognises) or its platform id.
+
+    Raises ``NotInArchive`` for a post the archive does not hold."""
+    from .queries import history as timeline
+
+    with _archive_db(settings) as conn:
+        row, entries = timeline(conn, post)
+    return History({k: row[k] for k in row.keys()}, entries)  # noqa: SIM118 - iterating a Row gives values
+
+
+@dataclass
+class Provenance:
+    """How each capture of a post was made: its run, the tools, the requests behind it."""
+
+    post: dict[str, Any]
+    links: list[dict[str, Any]]
+    captures: list[dict[str, Any]]
+
+    def lines(self) -> list[str]:
+        p = self.post
+        lines = [f"{p['url']}  (id {p['native_id']}, now {p['status']})"]
+        for link in self.links:
+            hops = " -> ".join(f"{h['url']} [{h.get('status')}]" for h in link["hops"])
+            lines.append(f"  link {link['url']} resolved {link['resolved_at'][:19]}: {hops or '-'} => {link['final_url']}")
+        for c in self.captures:
+            run = c["run"]
+            lines.append("")
+            lines.append(f"capture {c['capture_id']}  {c['kind']}  {c['captured_at'][:19]}  {c['bytes']} bytes")
+            lines.append(f"  file     {c['path']}  sha256 {c['sha256']}")
+            lines.append(
+                f"  run      {run['id']} ({run['command']}) {run['started_at'][:19]} to "
+                f"{(run['finished_at'] or '?')[:19]} UTC"
+            )
+            lines.append(
+                f"  tools    archiver {run['archiver_version']}, Python {run['python_version']}, {run['os']}"
+                + (f", Chromium {run['browser_version']}" if run["browser_version"] else "")
+                + (f", via proxy {run['proxy_host']}" if run["proxy_host"] else "")
+            )
+            if c["provenance"]:
+                lines.append(f"  run's provenance: capture {c['provenance']['capture_id']}, {c['provenance']['path']}")
+            for r in c["requests"]:
+                mark = "*" if r["gave_this_file"] else " "
+                lines.append(f"  {mark} {r['status']} {r['method']} {r['url']}  ({r['client']}, {r['started_at'][:19]})")
+        return lines
+
+    def as_dict(self) -> dict[str, object]:
+        return {"post": self.post, "links": self.links, "captures": self.captures}
+
+
+def provenance(settings: Settings, post: str) -> Provenance:
+    """How each capture of a post was made (a URL or the platform's id): run, tools, the
+    requests that led to each file. Raises ``NotInArchive`` for an unknown post."""
+    from .evidence.provenance import post_provenance
+
+    with _archive_db(settings) as conn:
+        found: dict[str, Any] = post_provenance(conn, settings.data_dir, post)
+    return Provenance(found["post"], found["links"], found["captures"])
+
+
+@dataclass
+class Similar:
+    """The images within ``max_distance`` bits of ``hash`` (a 64-bit dHash), nearest first."""
+
+    hash: str
+    max_distance: int
+    matches: list[Match]
+
+    def lines(self) -> list[str]:
+        if not self.matches:
+            return [f"nothing within {self.max_distance} bits of {self.hash}"]
+        return [
+            f"{m.distance:>2}  capture {m.capture_id:<6} {m.kind:<15} {m.post_url or m.article_url or ''}  {m.path}"
+            for m in self.matches
+        ]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"hash": self.hash, "matches": [m.as_dict() for m in self.matches]}
+
+
+def similar(settings: Settings, image: str, max_distance: int | None = None) -> Similar:
+    """Captured images that look like ``image``: a capture id, a stored file's SHA-256 (or 8+
+    of its first digits) or an image file. Near: at most ``max_distance`` differing bits
+    of 64 (default ``settings.similar_max_distance``). Raises ``ImageNotFound``."""
+    from .evidence.phash import near_duplicates
+
+    distance = settings.similar_max_distance if max_distance is None else max_distance
+    with _archive_db(settings) as conn:
+        target, matches = near_duplicates(conn, settings.data_dir, image, distance)
+    return Similar(target, distance, matches)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def verify(
+    settings: Settings,
+    *,
+    jobs: int | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_advance: Callable[[int], None] | None = None,
+) -> VerifyReport:
+    """Re-hash every stored file and check every entry of the tamper-evident log.
+
+    ``jobs`` files are hashed at once (default: CPUs + 1, at most 8). ``on_start(total
+    bytes)`` and ``on_advance(bytes)`` drive a progress bar. The report names each
+    problem; ``ok`` only when everything holds. Raises ``StoreError`` without an archive.
+    """
+    from .evidence.verify import verify as run
+
+    return run(settings, workers=jobs, on_start=on_start, on_advance=on_advance)
+
+
+def export(
+    settings: Settings, out: Path, *, article: str | None = None, post: str | None = None
+) -> ExportSummary:
+    """Write a WACZ of what archiver received to ``out``: everything, or only the runs that
+    captured ``article`` (and its posts) or ``post``.
+
+    Written to a temporary file beside ``out`` and renamed into place, so ``out`` is either
+    the whole export or untouched. Raises ``NotInArchive`` for an unknown article or post,
+    ``ExportError`` when there is nothing to export or it cannot be written.
+    """
+    from .evidence.wacz import export_wacz
+
+    if article and post:
+        raise ConfigError("export --article or --post, not both")
+    with _archive_db(settings) as conn:
+        return export_wacz(conn, settings.data_dir, out, article=article, post=post)
+
+
+@dataclass
+class NewKey:
+    """A signing key made by ``keygen``: where its private half is, and its id in the archive."""
+
+    path: Path
+    key_id: str
+    db_path: Path
+    default_path: bool
+    """Whether archiver finds the key by itself (else ARCHIVER_SIGNING_KEY must name it)."""
+
+    def lines(self) -> list[str]:
+        from .evidence.keys import KEY_ENV
+
+        lines = [f"private key: {self.path}", f"public key {self.key_id} stored in {self.db_path}"]
+        if not self.default_path:
+            lines.append(f"to sign with it: export {KEY_ENV}={self.path}")
+        return lines
+
+    def as_dict(self) -> dict[str, object]:
+        return {"path": str(self.path), "key_id": self.key_id, "db_path": str(self.db_path)}
+
+
+def keygen(settings: Settings, key_path: Path | None = None) -> NewKey:
+    """Make an Ed25519 key pair to sign the log: the private key (mode 0600) at ``key_path``
+    (default: the user's config directory), never inside the data directory and never over
+    an existing file; its public key stored in the archive (made if need be), signing from
+    the next log entry on. Raises ``ConfigError``."""
+    from .evidence import keys
+    from .plumbing.db import open_db
+
+    path, key_id = keys.keygen(settings.data_dir, key_path)
+    conn = open_db(settings.db_path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        next_seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM log").fetchone()[0]
+        keys.register(conn, keys.load_signer(path), first_seq=next_seq)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return NewKey(path, key_id, settings.db_path, key_path is None or path == keys.default_key_path())
+
+
+# --------------------------------------------------------------------------- browsing and set-up
+
+
+def serve(
+    settings: Settings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    open_browser: bool = False,
+    announce: Callable[[str], object] = print,
+) -> None:
+    """Serve the archive read-only in Datasette until interrupted, at ``host``:``port``
+    (default ``settings.serve_host`` and ``serve_port``: loopback only), first upgrading an
+    older archive's schema. ``announce`` is told the URL. Raises ``StoreError``."""
+    from .browse.serve import serve as run
+
+    run(
+        settings,
+        host=settings.serve_host if host is None else host,
+        port=settings.serve_port if port is None else port,
+        open_browser=open_browser,
+        announce=announce,
+    )
+
+
+def doctor(settings: Settings) -> DoctorReport:
+    """Check that archiver can run here: its packages, a browser it can launch, the archive's
+    database (schema version, every table and trigger). Each check says how to fix it."""
+    from .selfcheck import diagnose
+
+    return diagnose(settings)
