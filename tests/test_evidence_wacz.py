@@ -5,19 +5,23 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import sqlite3
+import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlite_utils import Database
 
 from archiver.cli import cli
 from archiver.config import Settings
 from archiver.evidence.wacz import read_back
 from archiver.pipeline import archive
+from archiver.plumbing.blobs import BlobStore
+from archiver.plumbing.db import utcnow
 from tests.fakeplatform import sample as S
 
 pytestmark = pytest.mark.usefixtures("fake_world")
@@ -25,13 +29,12 @@ pytestmark = pytest.mark.usefixtures("fake_world")
 ARTICLE = "https://www.example-news.com/2023/01/juliaca"
 
 
-def rows(settings: Settings, sql: str, *params: object) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(settings.db_path)
-    conn.row_factory = sqlite3.Row
+def rows(settings: Settings, sql: str, *params: object) -> list[dict[str, Any]]:
+    db = Database(settings.db_path)
     try:
-        return conn.execute(sql, params).fetchall()
+        return list(db.query(sql, params))
     finally:
-        conn.close()
+        db.close()
 
 
 def wacz_validate(path: Path) -> subprocess.CompletedProcess[str]:
@@ -115,3 +118,61 @@ def test_post_export_is_scoped_and_a_broken_wacz_fails_validation(settings: Sett
     assert wacz_validate(broken).returncode != 0
     missing = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "export", "--wacz", str(out), "--post", "999"])
     assert missing.exit_code == 1 and "not in the archive" in missing.output
+
+
+BIG = 64 * 1024 * 1024
+BIG_URL = "https://video.twimg.com/ext_tw_video/1/pu/vid/1280x720/big.mp4"
+MEASURE = """
+import resource, sys
+from pathlib import Path
+import archiver, cdxj_indexer, warcio.warcwriter, warcio.archiveiterator
+settings = archiver.Settings(data_dir=Path(sys.argv[1]))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+summary = archiver.export(settings, Path(sys.argv[2]))
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(summary.responses, (after - before) * 1024)
+"""
+
+
+def add_big_response(settings: Settings, run_id: int) -> str:
+    """A 64 MiB response body in the blob store, recorded as an exchange of ``run_id``."""
+    writer = BlobStore(settings.data_dir).writer()
+    for _ in range(BIG // (1024 * 1024)):
+        writer.write(os.urandom(1024 * 1024))
+    blob = writer.commit("video/mp4")
+    db = Database(settings.db_path)
+    db["blobs"].insert({"sha256": blob.sha256, "path": blob.path, "bytes": blob.bytes, "mime": blob.mime,
+                        "created_at": utcnow()})
+    db["exchanges"].insert({"run_id": run_id, "client": "http", "url": BIG_URL, "method": "GET", "status": 200,
+                            "headers": json.dumps([["Content-Type", "video/mp4"]]), "started_at": utcnow(),
+                            "sha256": blob.sha256, "bytes": blob.bytes})
+    db.close()
+    return blob.path
+
+
+def test_export_streams_bodies_and_leaves_no_partial_file(settings: Settings, tmp_path: Path) -> None:
+    summary = archive([f"https://x.com/AndesObserver/status/{S.DELETED_ID}"], settings)
+    assert summary.ok and summary.run_id is not None
+    big_path = add_big_response(settings, summary.run_id)
+    out = tmp_path / "exports" / "all.wacz"
+
+    # Streamed: the export's memory does not grow with a 64 MiB body.
+    proc = subprocess.run([sys.executable, "-c", MEASURE, str(settings.data_dir), str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    responses, grown = (int(n) for n in proc.stdout.split())
+    assert responses >= 3
+    assert grown < BIG // 4, f"the export's peak memory grew by {grown / 2**20:.0f} MiB"
+    assert wacz_validate(out).returncode == 0
+    replayed = read_back(out, BIG_URL)
+    assert replayed is not None
+    assert hashlib.sha256(replayed[2]).hexdigest() == Path(settings.data_dir / big_path).name.split(".")[0]
+    good = out.read_bytes()
+
+    # A stored file gone mid-export: one line, exit 1, the earlier export untouched, no leftovers.
+    (settings.data_dir / big_path).unlink()
+    result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "export", "--wacz", str(out)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and big_path in result.output, result.output
+    assert out.read_bytes() == good
+    assert sorted(p.name for p in out.parent.iterdir()) == ["all.wacz"]

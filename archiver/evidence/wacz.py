@@ -15,20 +15,29 @@ records: archiver does not record request headers, and inventing them would be w
 Scope: everything, or the runs that captured an article (or its posts) or a post. A
 run's exchanges cannot be told apart item by item, so all of each selected run's
 exchanges go in.
+
+Streaming and atomic: bodies are copied from the blob store to a WARC file in chunks,
+indexed by cdxj-indexer (the indexer pywb and py-wacz use, so the SURT keys are theirs),
+and zipped, all in a staging directory beside ``out``; the zip is fsynced and renamed
+onto ``out``. A failed or killed export never leaves a partial ``out``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import os
+import shutil
 import sqlite3
+import tempfile
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from typing import IO, Any
 
 from .. import __version__
 from ..errors import ExportError, NotInArchive
@@ -36,6 +45,7 @@ from ..errors import ExportError, NotInArchive
 DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 SCREENSHOT_KINDS = ("screenshot", "page_screenshot")
 WARC_NAME = "data.warc.gz"
+CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -57,28 +67,8 @@ class ExportSummary:
         return {**{k: v for k, v in self.__dict__.items() if k != "path"}, "path": str(self.path)}
 
 
-def surt(url: str) -> str:
-    """The SURT sort key of a URL, as CDXJ indexes use: ``com,example)/path?a=1&b=2``."""
-    if not url.startswith(("http://", "https://")):
-        return url
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    host = host.removeprefix("www.")
-    key = ",".join(reversed(host.split(".")))
-    if parts.port and parts.port not in (80, 443):
-        key += f":{parts.port}"
-    key += ")" + (parts.path or "/").lower()
-    if parts.query:
-        key += "?" + urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True))).lower()
-    return key
-
-
 def warc_date(iso: str) -> str:
     return iso[:19] + "Z"
-
-
-def timestamp14(iso: str) -> str:
-    return iso[:19].replace("-", "").replace("T", "").replace(":", "")
 
 
 @dataclass
@@ -109,73 +99,142 @@ def _scope(conn: sqlite3.Connection, article: str | None, post: str | None) -> S
     return Scope(runs, article_ids, post_ids)
 
 
+@dataclass
+class _Export:
+    """One export in progress: the WARC writer, what it wrote, the pages found."""
+
+    conn: sqlite3.Connection
+    data_dir: Path
+    scope: Scope
+    writer: Any
+    summary: ExportSummary
+    paths: dict[str, str]
+    """Stored files by SHA-256."""
+    pages: list[dict[str, object]] = field(default_factory=list)
+
+    def runs_in(self) -> tuple[str, list[int]]:
+        return ", ".join("?" * len(self.scope.runs)), self.scope.runs
+
+    @contextmanager
+    def body(self, sha256: str | None) -> Iterator[tuple[IO[bytes], int]]:
+        """A stored file, open for streaming, and its size; empty when not stored."""
+        if sha256 is None or sha256 not in self.paths:
+            with open(os.devnull, "rb") as empty:
+                yield empty, 0
+            return
+        path = self.data_dir / self.paths[sha256]
+        try:
+            f = path.open("rb")
+        except OSError as e:
+            raise ExportError(f"cannot read stored file {path}: {e.strerror or e}") from e
+        with f:
+            yield f, os.fstat(f.fileno()).st_size
+
+    def write(self, uri: str, rec_type: str, payload: IO[bytes], length: int, **kwargs: Any) -> None:
+        """One record, its payload streamed (warcio reads it twice: digest, then copy)."""
+        self.writer.write_record(self.writer.create_warc_record(uri, rec_type, payload=payload, length=length, **kwargs))
+
+
 def export_wacz(
     conn: sqlite3.Connection, data_dir: Path, out: Path, *, article: str | None = None, post: str | None = None
 ) -> ExportSummary:
-    from warcio.statusandheaders import StatusAndHeaders  # type: ignore[import-untyped]
+    """Write the WACZ of the scope (everything, ``article`` or ``post``) to ``out``, atomically."""
     from warcio.warcwriter import WARCWriter  # type: ignore[import-untyped]
 
     scope = _scope(conn, article, post)
-    runs = scope.runs
-    if not runs:
+    if not scope.runs:
         raise ExportError("nothing to export: no run captured it")
-    summary = ExportSummary(out, runs=len(runs))
-    marks = ", ".join("?" * len(runs))
+    summary = ExportSummary(out, runs=len(scope.runs))
     paths = {r["sha256"]: r["path"] for r in conn.execute("SELECT sha256, path FROM blobs")}
-    warc = io.BytesIO()
-    writer = WARCWriter(warc, gzip=True)
-    pages: list[dict[str, object]] = []
-    page_urls: set[str] = set()
+    with _staging(out) as work:
+        warc = work / WARC_NAME
+        with warc.open("wb") as f:
+            export = _Export(conn, data_dir, scope, WARCWriter(f, gzip=True), summary, paths)
+            _write_responses(export)
+            _write_screenshots(export)
+            _write_provenance(export)
+        _write_index(warc, work / "index.cdx")
+        _write_pages(work / "pages.jsonl", export.pages)
+        summary.pages = len(export.pages)
+        members = {f"archive/{WARC_NAME}": warc, "indexes/index.cdx": work / "index.cdx",
+                   "pages/pages.jsonl": work / "pages.jsonl"}
+        _write_zip(out, work / "export.wacz", members, main_url=str(export.pages[0]["url"]) if export.pages else None)
+    return summary
+
+
+@contextmanager
+def _staging(out: Path) -> Iterator[Path]:
+    """A private directory beside ``out`` (same file system, so the final rename is atomic),
+    removed afterwards whatever happens."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    except OSError as e:
+        raise ExportError(f"cannot write {out}: {e.strerror or e}") from e
+    try:
+        yield work
+    except OSError as e:
+        raise ExportError(f"cannot write {out}: {e.strerror or e}") from e
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _write_responses(export: _Export) -> None:
+    """Each exchange of the runs as a ``response`` record; articles and embed cards as pages."""
+    from warcio.statusandheaders import StatusAndHeaders  # type: ignore[import-untyped]
+
+    marks, runs = export.runs_in()
     article_urls = {
-        r[0] for r in conn.execute(
+        r[0] for r in export.conn.execute(
             f"""SELECT DISTINCT a.final_url FROM articles a JOIN captures c ON c.article_id = a.id
                 WHERE c.run_id IN ({marks}) AND a.final_url IS NOT NULL""",
             runs,
         )
     }
-
-    def body_of(sha256: str | None) -> bytes:
-        if sha256 is None or sha256 not in paths:
-            return b""
-        return bytes((data_dir / paths[sha256]).read_bytes())
-
-    for e in conn.execute(f"SELECT * FROM exchanges WHERE run_id IN ({marks}) AND status IS NOT NULL ORDER BY id", runs):
+    page_urls: set[str] = set()
+    for e in export.conn.execute(
+        f"SELECT * FROM exchanges WHERE run_id IN ({marks}) AND status IS NOT NULL ORDER BY id", runs
+    ):
         if not e["url"].startswith(("http://", "https://")):
             continue
-        body = body_of(e["sha256"])
         headers = [
             (str(name), str(value))
             for name, value in (json.loads(e["headers"]) if e["headers"] else [])
             if str(name).lower() not in DROPPED_HEADERS and not str(name).startswith(":")
         ]
-        headers.append(("Content-Length", str(len(body))))
         try:
             reason = HTTPStatus(int(e["status"])).phrase
         except ValueError:
             reason = "Unknown"
-        http_headers = StatusAndHeaders(f"{e['status']} {reason}", headers, protocol="HTTP/1.1")
-        record = writer.create_warc_record(
-            e["url"],
-            "response",
-            payload=io.BytesIO(body),
-            length=len(body),
-            http_headers=http_headers,
-            warc_headers_dict={
-                "WARC-Date": warc_date(e["started_at"]),
-                "WARC-JSON-Metadata": json.dumps(
-                    {"archiver_exchange": e["id"], "run": e["run_id"], "client": e["client"], "body_sha256": e["sha256"]}
-                ),
-            },
-        )
-        writer.write_record(record)
-        summary.responses += 1
+        with export.body(e["sha256"]) as (payload, length):
+            headers.append(("Content-Length", str(length)))
+            export.write(
+                e["url"],
+                "response",
+                payload,
+                length,
+                http_headers=StatusAndHeaders(f"{e['status']} {reason}", headers, protocol="HTTP/1.1"),
+                warc_headers_dict={
+                    "WARC-Date": warc_date(e["started_at"]),
+                    "WARC-JSON-Metadata": json.dumps(
+                        {"archiver_exchange": e["id"], "run": e["run_id"], "client": e["client"],
+                         "body_sha256": e["sha256"]}
+                    ),
+                },
+            )
+        export.summary.responses += 1
         is_card = "/embed/Tweet.html" in e["url"] and e["client"] == "browser"
         if int(e["status"]) == 200 and (is_card or e["url"] in article_urls) and e["url"] not in page_urls:
             page_urls.add(e["url"])
-            pages.append({"id": f"exchange-{e['id']}", "url": e["url"], "ts": warc_date(e["started_at"]),
-                          "title": "embed card" if is_card else e["url"]})
+            export.pages.append({"id": f"exchange-{e['id']}", "url": e["url"], "ts": warc_date(e["started_at"]),
+                                 "title": "embed card" if is_card else e["url"]})
 
-    for c in conn.execute(
+
+def _write_screenshots(export: _Export) -> None:
+    """Card and page screenshots in scope as ``resource`` records."""
+    marks, runs = export.runs_in()
+    scope = export.scope
+    for c in export.conn.execute(
         f"""SELECT c.* FROM captures c WHERE c.run_id IN ({marks}) AND c.kind IN ('screenshot', 'page_screenshot')
             ORDER BY c.id""",
         runs,
@@ -184,86 +243,74 @@ def export_wacz(
             c["post_id"] in scope.post_ids or c["article_id"] in scope.article_ids
         ):
             continue
-        record = writer.create_warc_record(
-            f"urn:archiver:capture:{c['id']}",
-            "resource",
-            payload=io.BytesIO(body_of(c["sha256"])),
-            length=int(c["bytes"]),
-            warc_content_type=c["mime"] or "image/png",
-            warc_headers_dict={
-                "WARC-Date": warc_date(c["captured_at"]),
-                "WARC-JSON-Metadata": json.dumps(
-                    {"archiver_capture": c["id"], "kind": c["kind"], "source_url": c["source_url"], "sha256": c["sha256"]}
-                ),
-            },
-        )
-        writer.write_record(record)
-        summary.resources += 1
-    for c in conn.execute(
+        with export.body(c["sha256"]) as (payload, length):
+            export.write(
+                f"urn:archiver:capture:{c['id']}",
+                "resource",
+                payload,
+                length,
+                warc_content_type=c["mime"] or "image/png",
+                warc_headers_dict={
+                    "WARC-Date": warc_date(c["captured_at"]),
+                    "WARC-JSON-Metadata": json.dumps(
+                        {"archiver_capture": c["id"], "kind": c["kind"], "source_url": c["source_url"],
+                         "sha256": c["sha256"]}
+                    ),
+                },
+            )
+        export.summary.resources += 1
+
+
+def _write_provenance(export: _Export) -> None:
+    """Each run's provenance document as a ``metadata`` record."""
+    marks, runs = export.runs_in()
+    for c in export.conn.execute(
         f"SELECT * FROM captures WHERE run_id IN ({marks}) AND kind = 'provenance' ORDER BY id", runs
     ):
-        record = writer.create_warc_record(
-            f"urn:archiver:provenance:run:{c['run_id']}",
-            "metadata",
-            payload=io.BytesIO(body_of(c["sha256"])),
-            length=int(c["bytes"]),
-            warc_content_type="application/json",
-            warc_headers_dict={"WARC-Date": warc_date(c["captured_at"])},
-        )
-        writer.write_record(record)
-        summary.metadata += 1
-
-    warc_bytes = warc.getvalue()
-    index = cdxj_lines(warc_bytes, WARC_NAME)
-    pages_jsonl = "\n".join(
-        json.dumps(p) for p in [{"format": "json-pages-1.0", "id": "pages", "title": "archiver export"}, *pages]
-    ) + "\n"
-    summary.pages = len(pages)
-    _write_zip(out, {
-        f"archive/{WARC_NAME}": warc_bytes,
-        "indexes/index.cdx": "".join(index).encode("utf-8"),
-        "pages/pages.jsonl": pages_jsonl.encode("utf-8"),
-    }, main_url=str(pages[0]["url"]) if pages else None)
-    return summary
+        with export.body(c["sha256"]) as (payload, length):
+            export.write(
+                f"urn:archiver:provenance:run:{c['run_id']}",
+                "metadata",
+                payload,
+                length,
+                warc_content_type="application/json",
+                warc_headers_dict={"WARC-Date": warc_date(c["captured_at"])},
+            )
+        export.summary.metadata += 1
 
 
-def cdxj_lines(warc_bytes: bytes, filename: str) -> list[str]:
-    """One sorted CDXJ line per response, resource and metadata record."""
-    from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
+def _write_index(warc: Path, index: Path) -> None:
+    """The sorted CDXJ index of the WARC's response, resource and metadata records, by cdxj-indexer."""
+    from cdxj_indexer import CDXJIndexer  # type: ignore[import-untyped]
 
-    lines = []
-    iterator = ArchiveIterator(io.BytesIO(warc_bytes))
-    for record in iterator:
-        if record.rec_type not in ("response", "resource", "metadata"):
-            continue
-        url = record.rec_headers.get_header("WARC-Target-URI")
-        date = record.rec_headers.get_header("WARC-Date")
-        if record.rec_type == "response" and record.http_headers is not None:
-            status = record.http_headers.get_statuscode()
-            mime = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip()
-        else:
-            status, mime = "200", record.rec_headers.get_header("Content-Type") or ""
-        fields = {
-            "url": url,
-            "mime": mime or "unk",
-            "status": status,
-            "digest": record.rec_headers.get_header("WARC-Payload-Digest"),
-            "offset": str(iterator.get_record_offset()),
-            "length": str(iterator.get_record_length()),
-            "filename": filename,
-        }
-        lines.append(f"{surt(url)} {date.replace('-', '').replace('T', '').replace(':', '').rstrip('Z')} {json.dumps(fields)}\n")
-    return sorted(lines)
+    with warc.open("rb") as source, index.open("w", encoding="utf-8") as target:
+        CDXJIndexer(target, [source], sort=True, filename=WARC_NAME).process_all()
 
 
-def _write_zip(out: Path, files: dict[str, bytes], main_url: str | None) -> None:
+def _write_pages(path: Path, pages: list[dict[str, object]]) -> None:
+    header = {"format": "json-pages-1.0", "id": "pages", "title": "archiver export"}
+    with path.open("w", encoding="utf-8") as f:
+        for page in [header, *pages]:
+            f.write(json.dumps(page) + "\n")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_zip(out: Path, tmp: Path, members: dict[str, Path], main_url: str | None) -> None:
+    """Zip the members with their datapackage into ``tmp``, fsync it, and rename it onto ``out``."""
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     package: dict[str, object] = {
         "profile": "data-package",
         "resources": [
-            {"name": Path(name).name.lower(), "path": name, "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-             "bytes": len(data)}
-            for name, data in files.items()
+            {"name": Path(name).name.lower(), "path": name, "hash": "sha256:" + _sha256(path),
+             "bytes": path.stat().st_size}
+            for name, path in members.items()
         ],
         "title": "archiver export",
         "created": created,
@@ -274,16 +321,26 @@ def _write_zip(out: Path, files: dict[str, bytes], main_url: str | None) -> None
         package["mainPageURL"] = main_url
     package_bytes = json.dumps(package, indent=2).encode("utf-8")
     digest = json.dumps({"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}, indent=2)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    with zipfile.ZipFile(tmp, "w") as z:
-        for name, data in files.items():
-            # WARCs stored, not deflated: replay tools read records by offset inside the zip.
-            method = zipfile.ZIP_STORED if name.startswith("archive/") else zipfile.ZIP_DEFLATED
-            z.writestr(zipfile.ZipInfo(name, date_time=_zip_time()), data, compress_type=method)
-        z.writestr(zipfile.ZipInfo("datapackage.json", date_time=_zip_time()), package_bytes, compress_type=zipfile.ZIP_DEFLATED)
-        z.writestr(zipfile.ZipInfo("datapackage-digest.json", date_time=_zip_time()), digest, compress_type=zipfile.ZIP_DEFLATED)
+    with tmp.open("wb") as f:
+        with zipfile.ZipFile(f, "w", allowZip64=True) as z:
+            for name, path in members.items():
+                # WARCs stored, not deflated: replay tools read records by offset inside the zip.
+                method = zipfile.ZIP_STORED if name.startswith("archive/") else zipfile.ZIP_DEFLATED
+                z.write(path, name, compress_type=method)  # streamed from the file, in chunks
+            z.writestr(zipfile.ZipInfo("datapackage.json", date_time=_zip_time()), package_bytes, compress_type=zipfile.ZIP_DEFLATED)
+            z.writestr(zipfile.ZipInfo("datapackage-digest.json", date_time=_zip_time()), digest, compress_type=zipfile.ZIP_DEFLATED)
+        f.flush()
+        os.fsync(f.fileno())
     tmp.replace(out)
+    _fsync_dir(out.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _zip_time() -> tuple[int, int, int, int, int, int]:
@@ -293,17 +350,21 @@ def _zip_time() -> tuple[int, int, int, int, int, int]:
 
 def read_back(path: Path, url: str) -> tuple[int, list[tuple[str, str]], bytes] | None:
     """Replay one URL from a WACZ through its CDXJ index: (status, headers, body), or None."""
-    from warcio.archiveiterator import ArchiveIterator
+    import io
+
+    import surt  # type: ignore[import-untyped]
+    from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
 
     with zipfile.ZipFile(path) as z:
-        key = surt(url)
+        key = surt.surt(url)
         for line in z.read("indexes/index.cdx").decode("utf-8").splitlines():
             k, _, rest = line.split(" ", 2)
             fields = json.loads(rest)
             if k != key or fields["url"] != url:
                 continue
-            warc = z.read(f"archive/{fields['filename']}")
-            chunk = warc[int(fields["offset"]): int(fields["offset"]) + int(fields["length"])]
+            with z.open(f"archive/{fields['filename']}") as warc:
+                warc.seek(int(fields["offset"]))
+                chunk = warc.read(int(fields["length"]))
             for record in ArchiveIterator(io.BytesIO(chunk)):
                 assert record.http_headers is not None
                 return (
@@ -312,4 +373,3 @@ def read_back(path: Path, url: str) -> tuple[int, list[tuple[str, str]], bytes] 
                     record.content_stream().read(),
                 )
     return None
-
