@@ -97,7 +97,6 @@ _WHERE: dict[str, str] = {
 """Each public name → the module (under archiver) that defines it."""
 
 __all__ = [
-    "__version__",
     "ArchiverError",
     "BadStatus",
     "BlockedURL",
@@ -135,6 +134,7 @@ __all__ = [
     "TooLarge",
     "TooManyHops",
     "VerifyReport",
+    "__version__",
     "archive",
     "deleted",
     "doctor",

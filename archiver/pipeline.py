@@ -281,7 +281,7 @@ class Session:
             evidence = [link for e in embeds for link in e.inner_links]
             evidence_task = asyncio.gather(*(self._resolve_quietly(link) for link in dict.fromkeys(evidence)))
             by_post: dict[str, list[FoundEmbed]] = {}
-            for embed, native_id in zip(embeds, found):
+            for embed, native_id in zip(embeds, found, strict=True):
                 if native_id is not None:
                     by_post.setdefault(native_id, []).append(embed)
             self._found.update(by_post)
@@ -292,7 +292,7 @@ class Session:
             )
             citations = [
                 Citation(post_id, embed.link, embed.form, embed.embed_text)
-                for cited, post_id in zip(by_post.values(), post_ids)
+                for cited, post_id in zip(by_post.values(), post_ids, strict=True)
                 if post_id is not None
                 for embed in cited
             ]
@@ -479,7 +479,7 @@ class Session:
         )
         captures: list[CaptureFile] = []
         problems: list[str] = []
-        for item, result in zip(items, results):
+        for item, result in zip(items, results, strict=True):
             if isinstance(result, ItemError):
                 problems.append(f"{item.kind} not copied: {result}")
             elif isinstance(result, BaseException):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlite_utils import Database
 
 from archiver import __version__
 from archiver.cli import cli
@@ -52,13 +53,19 @@ def run(args: list[str], env: Mapping[str, str], input: str | None = None) -> su
 
 
 def posts_in(data: Path) -> dict[str, str]:
-    with sqlite3.connect(data / "archive.db") as db:
-        return dict(db.execute("SELECT native_id, status FROM posts").fetchall())
+    db = Database(data / "archive.db")
+    try:
+        return {r["native_id"]: r["status"] for r in db["posts"].rows}
+    finally:
+        db.close()
 
 
 def count_rows(data: Path, table: str) -> int:
-    with sqlite3.connect(data / "archive.db") as db:
-        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    db = Database(data / "archive.db")
+    try:
+        return db[table].count
+    finally:
+        db.close()
 
 
 # --------------------------------------------------------------------------- exit codes and JSON

@@ -85,7 +85,7 @@ def compute(data_dir: Path, todo: list[tuple[str, str]]) -> list[tuple[str, str]
     """(sha256, hash) for each readable image; Pillow releases the GIL while decoding."""
     with ThreadPoolExecutor(max_workers=4) as pool:
         hashes = pool.map(_try_hash, [data_dir / path for _, path in todo])
-        return [(sha, h) for (sha, _), h in zip(todo, hashes) if h is not None]
+        return [(sha, h) for (sha, _), h in zip(todo, hashes, strict=True) if h is not None]
 
 
 def store(conn: sqlite3.Connection, hashes: list[tuple[str, str]]) -> None:

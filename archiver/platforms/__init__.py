@@ -13,7 +13,7 @@ _TEXT_TYPES = ("text/plain", "text/markdown", "text", "plain")
 
 def _is_html(content: str, content_type: str | None) -> bool:
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    if media_type in _HTML_TYPES or media_type.endswith("+xml") or media_type.endswith("/xml"):
+    if media_type in _HTML_TYPES or media_type.endswith(("+xml", "/xml")):
         # Feeds and XHTML: a markup parser still reads their text and links.
         return True
     if media_type in _TEXT_TYPES:

@@ -77,8 +77,8 @@ def schema_version(conn: sqlite3.Connection) -> int | None:
     ).fetchone()
     if not exists:
         return None
-    row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
-    return row[0]
+    version: int | None = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+    return version
 
 
 def migrate(conn: sqlite3.Connection, migrations_dir: Path = MIGRATIONS_DIR) -> list[int]:

@@ -64,7 +64,7 @@ class Response:
 
     @property
     def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+        return str(self.headers.get("content-type", "")).split(";")[0].strip().lower()
 
     def json(self) -> object:
         import json
@@ -214,7 +214,7 @@ class Fetcher:
             attempt += 1
 
     def _backoff(self, attempt: int) -> float:
-        base = self.settings.backoff * (2**attempt)
+        base = self.settings.backoff * (2.0**attempt)
         return base * (0.75 + random.random() / 2)
 
     async def _get_once(
@@ -328,7 +328,7 @@ def with_backend(
 
     httpx takes no backend argument; its connection pool holds the backend it connects with.
     """
-    transport._pool._network_backend = backend or AsyncioBackend()  # type: ignore[attr-defined]
+    transport._pool._network_backend = backend or AsyncioBackend()
     return transport
 
 

@@ -22,7 +22,7 @@ def decode_body(response: Response) -> str:
         candidates.append(meta.group(1).decode("ascii", "replace"))
     if body.startswith(b"\xef\xbb\xbf"):
         candidates.insert(0, "utf-8-sig")
-    for charset in candidates + ["utf-8"]:
+    for charset in [*candidates, "utf-8"]:
         try:
             return body.decode(charset)
         except (LookupError, UnicodeDecodeError):

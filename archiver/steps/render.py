@@ -287,7 +287,7 @@ class _PageSession:
         assert context is not None
         idle = self._renderer._idle_pages
         self.page = idle.pop() if idle else await context.new_page()
-        await self.page.set_viewport_size(self._viewport)  # type: ignore[arg-type]
+        await self.page.set_viewport_size(self._viewport)
         self.page.on("response", self._on_response)
         return self.page
 
@@ -320,7 +320,7 @@ async def _whole_page(page: Page) -> bytes:
     as white boxes. A viewport as tall as the page puts every card on screen at once.
     """
     await _settled(page)
-    width, height = await page.evaluate(
+    _width, height = await page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
     )
     tall = min(int(height), MAX_PAGE_HEIGHT)

@@ -156,7 +156,7 @@ class Store:
                 pass
 
     def _write_exchanges(self, c: sqlite3.Connection, pending: list[tuple[int, str, Exchange]]) -> None:
-        for run_id, client, exchange in pending:
+        for _run_id, _client, exchange in pending:
             if exchange.blob is not None:
                 self._register_blob(c, exchange.blob)
         c.executemany(
