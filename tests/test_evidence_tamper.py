@@ -1,0 +1,280 @@
+"""Every fact a reader is shown is in the log: tampering with posts, articles, citations,
+events or blobs is reported by `verify`, and an untampered archive — after sweeps that saw
+deletions, edits, restorations and embed removals, or upgraded from schema version 4 —
+holds.
+
+Every test tampers with a COPY of an archive made by the real pipeline and real sweeps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import replace
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from archiver.config import Settings
+from archiver.evidence.verify import VerifyReport, verify
+from archiver.pipeline import archive
+from archiver.sweep import sweep
+from tests.fakeplatform import World
+from tests.fakeplatform import sample as S
+
+pytestmark = pytest.mark.usefixtures("fake_world")
+
+_made: dict[str, Path] = {}
+
+
+def build(settings: Settings, world: World) -> None:
+    """Archive two articles, then sweep through a deletion, an edit, a restoration, an
+    embed removal and its return."""
+    summary = archive([S.JULIACA_URL, S.MIXED_STATUSES_URL], settings)
+    assert all(str(S.TRANSIENT_ID) in e for e in summary.errors), summary.errors
+    world.posts[S.JULIACA_DOCTOR_ID].status = "deleted"
+    world.posts[S.JULIACA_MARCH_ID].text = "Corrected: the march went on until nightfall."
+    kinds = {str(e["kind"]) for e in sweep(settings, everything=True).events}
+    assert {"deleted", "edited"} <= kinds, kinds
+    world.posts[S.JULIACA_DOCTOR_ID].status = "live"
+    page = world.pages[S.JULIACA_URL]
+    world.pages[S.JULIACA_URL] = world.pages[S.BAD_URLS["broken-html"]]  # cites only the doctor's post
+    kinds = {str(e["kind"]) for e in sweep(settings, everything=True).events}
+    assert {"restored", "embed_removed"} <= kinds, kinds
+    world.pages[S.JULIACA_URL] = page
+    kinds = {str(e["kind"]) for e in sweep(settings, everything=True).events}
+    assert "embed_returned" in kinds, kinds
+
+
+@pytest.fixture
+def copy(settings: Settings, fake_world: World, tmp_path: Path) -> Settings:
+    """A copy of the swept archive, made once per session."""
+    if "swept" not in _made:
+        build(settings, fake_world)
+        _made["swept"] = settings.data_dir
+    target = tmp_path / "copy"
+    shutil.copytree(_made["swept"], target)
+    return replace(settings, data_dir=target)
+
+
+def sql(settings: Settings, statement: str, *params: object) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(settings.db_path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    try:
+        rows = conn.execute(statement, params).fetchall()
+    finally:
+        conn.close()
+    return rows
+
+
+def one(settings: Settings, statement: str, *params: object) -> sqlite3.Row:
+    rows = sql(settings, statement, *params)
+    assert rows, statement
+    return rows[0]
+
+
+def post(settings: Settings, native_id: int) -> sqlite3.Row:
+    return one(settings, "SELECT * FROM posts WHERE native_id = ?", str(native_id))
+
+
+def problems(report: VerifyReport) -> list[tuple[str, str]]:
+    return [(p.kind, p.where) for p in report.problems]
+
+
+def assert_reported(report: VerifyReport, kind: str, where: str) -> None:
+    """Exactly one problem, of ``kind``, naming ``where``; the first broken entry set."""
+    assert len(report.problems) == 1 and report.problems[0].kind == kind, problems(report)
+    assert where in report.problems[0].where, problems(report)
+    assert report.first_broken is not None
+
+
+def test_swept_archive_holds(copy: Settings) -> None:
+    report = verify(copy)
+    assert report.ok, [p.line() for p in report.problems]
+    assert report.late == 0
+    # the sweeps changed what readers are shown, and each change was logged
+    assert sql(copy, "SELECT count(*) AS n FROM events")[0]["n"] >= 5
+    assert sql(copy, "SELECT count(*) AS n FROM article_posts WHERE removed_at IS NOT NULL")[0]["n"] == 0
+
+
+def test_edited_post_text(copy: Settings) -> None:
+    p = post(copy, S.JULIACA_HOSPITAL_ID)
+    sql(copy, "UPDATE posts SET text = 'Nothing happened in Juliaca.' WHERE id = ?", p["id"])
+    assert_reported(verify(copy), "row_changed", f"posts row {p['id']}")
+
+
+def test_edited_author_name(copy: Settings) -> None:
+    p = post(copy, S.JULIACA_HOSPITAL_ID)
+    sql(copy, "UPDATE posts SET author_name = 'Someone Else' WHERE id = ?", p["id"])
+    assert_reported(verify(copy), "row_changed", f"posts row {p['id']}")
+
+
+def test_deleted_post_made_live(copy: Settings) -> None:
+    p = post(copy, S.DELETED_ID)
+    assert p["status"] == "deleted"
+    sql(copy, "UPDATE posts SET status = 'live' WHERE id = ?", p["id"])
+    assert_reported(verify(copy), "row_changed", f"posts row {p['id']}")
+
+
+def test_restored_post_made_deleted_again(copy: Settings) -> None:
+    p = post(copy, S.JULIACA_DOCTOR_ID)
+    assert p["status"] == "live"
+    sql(copy, "UPDATE posts SET status = 'deleted' WHERE id = ?", p["id"])
+    assert_reported(verify(copy), "row_changed", f"posts row {p['id']}")
+
+
+def test_edited_last_checked(copy: Settings) -> None:
+    p = post(copy, S.JULIACA_MARCH_ID)
+    sql(copy, "UPDATE posts SET last_checked_at = '2020-01-01T00:00:00.000000Z' WHERE id = ?", p["id"])
+    assert_reported(verify(copy), "row_changed", f"posts row {p['id']}")
+
+
+def test_deleted_post_row(copy: Settings) -> None:
+    p = post(copy, S.JULIACA_AREQUIPA_ID)
+    sql(copy, "DELETE FROM posts WHERE id = ?", p["id"])
+    assert_reported(verify(copy), "row_deleted", f"posts row {p['id']}")
+
+
+def test_edited_embed_text_of_a_post_deleted_before_capture(copy: Settings) -> None:
+    p = post(copy, S.DELETED_ID)
+    cited = one(copy, "SELECT * FROM article_posts WHERE post_id = ?", p["id"])
+    assert cited["embed_text"], "the newsroom's copy is the only one"
+    sql(copy, "UPDATE article_posts SET embed_text = 'Confirmed: the airport is open.' WHERE post_id = ?", p["id"])
+    assert_reported(verify(copy), "row_changed", "article_posts row")
+
+
+def test_citation_marked_removed(copy: Settings) -> None:
+    cited = one(copy, "SELECT * FROM article_posts WHERE removed_at IS NULL LIMIT 1")
+    sql(copy, "UPDATE article_posts SET removed_at = last_seen_at WHERE article_id = ? AND post_id = ? AND link = ?",
+        cited["article_id"], cited["post_id"], cited["link"])
+    assert_reported(verify(copy), "row_changed", "article_posts row")
+
+
+def test_deleted_citation(copy: Settings) -> None:
+    p = post(copy, S.DELETED_ID)
+    sql(copy, "DELETE FROM article_posts WHERE post_id = ?", p["id"])
+    assert_reported(verify(copy), "row_deleted", "article_posts row")
+
+
+def test_deleted_event(copy: Settings) -> None:
+    event = one(copy, "SELECT * FROM events WHERE kind = 'deleted'")
+    sql(copy, "DELETE FROM events WHERE id = ?", event["id"])
+    assert_reported(verify(copy), "row_deleted", f"events row {event['id']}")
+
+
+def test_deleted_events_all(copy: Settings) -> None:
+    n = one(copy, "SELECT count(*) AS n FROM events")["n"]
+    sql(copy, "DELETE FROM events")
+    report = verify(copy)
+    assert [k for k, _ in problems(report)] == ["row_deleted"] * n
+
+
+def test_edited_event(copy: Settings) -> None:
+    event = one(copy, "SELECT * FROM events WHERE kind = 'edited'")
+    sql(copy, "UPDATE events SET detail = '{}' WHERE id = ?", event["id"])
+    assert_reported(verify(copy), "row_changed", f"events row {event['id']}")
+
+
+def test_forged_event(copy: Settings) -> None:
+    p = post(copy, S.JULIACA_HOSPITAL_ID)
+    sql(copy, "INSERT INTO events (run_id, detected_at, kind, post_id, detail) VALUES (1, '2030-01-01T00:00:00Z', 'deleted', ?, '{}')", p["id"])
+    assert_reported(verify(copy), "row_unlogged", "events row")
+
+
+def test_changed_blob_mime(copy: Settings) -> None:
+    blob = one(copy, "SELECT b.* FROM blobs b JOIN captures c ON c.sha256 = b.sha256 WHERE c.kind = 'photo' LIMIT 1")
+    sql(copy, "UPDATE blobs SET mime = 'text/html' WHERE sha256 = ?", blob["sha256"])
+    assert_reported(verify(copy), "row_changed", blob["sha256"])
+
+
+def test_edited_article_title_and_url(copy: Settings) -> None:
+    article = one(copy, "SELECT * FROM articles WHERE url = ?", S.JULIACA_URL)
+    sql(copy, "UPDATE articles SET title = 'Calm day in Juliaca' WHERE id = ?", article["id"])
+    assert_reported(verify(copy), "row_changed", f"articles row {article['id']}")
+    sql(copy, "UPDATE articles SET title = ?, final_url = 'https://elsewhere.example/' WHERE id = ?", article["title"], article["id"])
+    assert_reported(verify(copy), "row_changed", f"articles row {article['id']}")
+
+
+def test_deleted_article(copy: Settings) -> None:
+    article = one(copy, "SELECT * FROM articles WHERE url = ?", S.MIXED_STATUSES_URL)
+    sql(copy, "DELETE FROM articles WHERE id = ?", article["id"])
+    assert_reported(verify(copy), "row_deleted", f"articles row {article['id']}")
+
+
+def test_scheduling_is_not_evidence(copy: Settings) -> None:
+    """When a sweep next looks is the user's business: rescheduling is not tampering."""
+    sql(copy, "UPDATE posts SET next_check_at = '2020-01-01T00:00:00Z'")
+    sql(copy, "UPDATE articles SET next_check_at = NULL, watched = 0")
+    report = verify(copy)
+    assert report.ok, problems(report)
+
+
+# ---- an archive made by schema version 4, upgraded in place --------------------------------
+
+V4_LOG = """CREATE TABLE log (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('capture', 'status_check')),
+    ref_table TEXT NOT NULL CHECK (ref_table IN ('captures', 'status_checks')),
+    ref_id INTEGER NOT NULL,
+    logged_at TEXT NOT NULL,
+    late INTEGER NOT NULL DEFAULT 0,
+    content_sha256 TEXT NOT NULL,
+    prev_sha256 TEXT NOT NULL,
+    entry_sha256 TEXT NOT NULL,
+    key_id TEXT,
+    signature TEXT
+)"""
+
+
+def _v4_digest(r: sqlite3.Row, seq: int, prev: str) -> str:
+    """An entry's hash as schema version 4 defined it (written out here, not imported)."""
+    fields = {"seq": seq, "kind": r["kind"], "ref_table": r["ref_table"], "ref_id": r["ref_id"],
+              "logged_at": r["logged_at"], "late": r["late"], "content_sha256": r["content_sha256"], "prev_sha256": prev}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def make_v4(settings: Settings) -> None:
+    """Turn the archive into what version 4 of archiver wrote: a log of captures and status
+    checks only, chained by version 4's rules, and the schema recorded as version 4."""
+    conn = sqlite3.connect(settings.db_path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    kept = conn.execute("SELECT * FROM log WHERE ref_table IN ('captures', 'status_checks') ORDER BY seq").fetchall()
+    conn.execute("BEGIN")
+    conn.execute("DROP TABLE log")
+    conn.execute(V4_LOG)
+    conn.execute("CREATE UNIQUE INDEX log_ref ON log(ref_table, ref_id)")
+    prev = "0" * 64
+    for seq, r in enumerate(kept, start=1):
+        digest = _v4_digest(r, seq, prev)
+        conn.execute(
+            "INSERT INTO log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+            (seq, r["kind"], r["ref_table"], r["ref_id"], r["logged_at"], r["late"], r["content_sha256"], prev, digest),
+        )
+        prev = digest
+    conn.execute("DELETE FROM log_late")
+    conn.execute("DELETE FROM schema_migrations WHERE version > 4")
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def test_archive_from_version_4_upgraded_in_place_holds(copy: Settings, fake_world: World) -> None:
+    make_v4(copy)
+    v4 = verify(copy)  # migrates, then chains what version 4 did not log, marked late
+    assert v4.ok, [p.line() for p in v4.problems]
+    captures_and_checks = one(copy, "SELECT (SELECT count(*) FROM captures) + (SELECT count(*) FROM status_checks) AS n")["n"]
+    assert v4.late == v4.entries - captures_and_checks > 0
+    assert any("chained late" in note for note in v4.notes)
+    # the upgraded archive is swept on; it still holds
+    fake_world.posts[S.JULIACA_HOSPITAL_ID].status = "deleted"
+    summary = sweep(copy, everything=True)
+    assert "deleted" in {str(e["kind"]) for e in summary.events}
+    report = verify(copy)
+    assert report.ok, [p.line() for p in report.problems]
+    assert report.late == v4.late
+    # and a row chained late is protected from then on
+    p = post(copy, S.DELETED_ID)
+    sql(copy, "UPDATE posts SET status = 'live' WHERE id = ?", p["id"])
+    assert_reported(verify(copy), "row_changed", f"posts row {p['id']}")
+
