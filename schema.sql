@@ -142,24 +142,29 @@ CREATE TABLE events (
     detail TEXT                 -- JSON: what it was and what it became
 );
 
--- Evidence (issue 5). A hash chain over every capture and status check: each entry holds
--- the SHA-256 of its row's canonical JSON and of the entry before it, appended in the same
--- transaction as the row; `archiver verify` re-checks it. See archiver/evidence/chain.py.
+-- Evidence (issue 5). A hash chain over every fact a reader is shown: each capture, status
+-- check, event and blob once; each post, article and citation when inserted and again after
+-- every change of its state. An entry holds the SHA-256 of its row's canonical JSON (fixed
+-- fields per kind) and of the entry before it, appended in the same transaction as the row;
+-- `archiver verify` re-checks it. See archiver/evidence/chain.py.
 CREATE TABLE log (
     seq INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('capture', 'status_check')),
-    ref_table TEXT NOT NULL CHECK (ref_table IN ('captures', 'status_checks')),
-    ref_id INTEGER NOT NULL,    -- the logged row's id in ref_table
+    kind TEXT NOT NULL CHECK (kind IN ('capture', 'status_check', 'post', 'article', 'citation', 'event', 'blob')),
+    ref_table TEXT NOT NULL CHECK (ref_table IN ('captures', 'status_checks', 'posts', 'articles', 'article_posts',
+                                                 'events', 'blobs')),
+    ref_id INTEGER,             -- the logged row's id in ref_table; NULL for blobs and article_posts
+    ref_key TEXT,               -- blobs: sha256; article_posts: JSON [article_id, post_id, link]
     logged_at TEXT NOT NULL,
-    late INTEGER NOT NULL DEFAULT 0,  -- 1: the row predates the log (an archive upgraded to v4), chained later
-    content_sha256 TEXT NOT NULL,     -- SHA-256 of the row's canonical JSON
+    late INTEGER NOT NULL DEFAULT 0,  -- 1: the row predates the log of its table (an upgraded archive), chained later
+    content_sha256 TEXT NOT NULL,     -- SHA-256 of the row's canonical JSON, as it was when logged
     prev_sha256 TEXT NOT NULL,        -- the previous entry's entry_sha256 (64 zeros for the first)
     entry_sha256 TEXT NOT NULL,       -- SHA-256 of this entry's canonical JSON, signature excluded
     key_id TEXT,                      -- signing_keys.key_id of the key that signed it, if any
-    signature TEXT                    -- Ed25519 over entry_sha256, hex
+    signature TEXT,                   -- Ed25519 over entry_sha256, hex
+    CHECK ((ref_id IS NULL) != (ref_key IS NULL))
 );
 
--- Rows older than the log, per table: ids up to up_to_id may be chained late (once).
+-- Rows older than the log, per table: rowids up to up_to_id may be chained late (once).
 CREATE TABLE log_late (
     ref_table TEXT PRIMARY KEY,
     up_to_id INTEGER NOT NULL,
@@ -183,7 +188,7 @@ CREATE TABLE image_hashes (
     PRIMARY KEY (sha256, algorithm)
 );
 
-CREATE UNIQUE INDEX log_ref ON log(ref_table, ref_id);
+CREATE INDEX log_ref ON log(ref_table, ref_id, ref_key);
 
 CREATE INDEX captures_post ON captures(post_id, kind);
 CREATE INDEX captures_article ON captures(article_id, kind);

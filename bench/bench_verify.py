@@ -28,6 +28,7 @@ from pathlib import Path
 from archiver.plumbing.blobs import BlobStore
 from archiver.config import Settings
 from archiver.plumbing.db import open_db, utcnow
+from archiver.evidence.chain import append_entries
 from archiver.evidence.verify import verify
 
 SIZES = [(40_000, 0.55), (300_000, 0.3), (2_000_000, 0.1), (24_000_000, 0.05)]
@@ -49,8 +50,9 @@ def build(data_dir: Path, total: int) -> list[Path]:
         rows.append((blob.sha256, blob.path, blob.bytes, blob.mime, utcnow()))
         files.append(data_dir / blob.path)
         written += size
-    conn.execute("BEGIN")
+    conn.execute("BEGIN IMMEDIATE")
     conn.executemany("INSERT OR IGNORE INTO blobs (sha256, path, bytes, mime, created_at) VALUES (?, ?, ?, ?, ?)", rows)
+    append_entries(conn, "blobs", conn.execute("SELECT * FROM blobs ORDER BY rowid").fetchall())  # as archiver logs them
     conn.execute("COMMIT")
     conn.close()
     return files

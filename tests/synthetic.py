@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archiver.config import Settings
+from archiver.evidence.chain import append_entries
 from archiver.plumbing.db import utcnow
 from archiver.pipeline import content_fingerprint
 from archiver.platforms.twitter.parse import parse_syndication
@@ -38,4 +39,9 @@ def write_archived_posts(data_dir: Path, world: World, ids: list[int]) -> None:
                                   content_fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             rows,
         )
+        # logged as archiver logs what it writes, so the archive verifies
+        marks = ", ".join("?" * len(ids))
+        posts = c.execute(f"SELECT * FROM posts WHERE platform = 'twitter' AND native_id IN ({marks}) ORDER BY id",
+                          [str(pid) for pid in ids]).fetchall()
+        append_entries(c, "posts", posts)
     store.close()

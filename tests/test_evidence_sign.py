@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -67,11 +68,10 @@ def test_signed_entries_verify_and_a_forged_entry_fails(
     prev = conn.execute("SELECT entry_sha256 FROM log WHERE seq = ?", (forged_seq - 1,)).fetchone()
     prev_hash = prev[0] if prev else chain.GENESIS
     for r in conn.execute("SELECT * FROM log WHERE seq >= ? ORDER BY seq", (forged_seq,)).fetchall():
-        row = chain.read_row(conn, r["ref_table"], r["ref_id"])
-        assert row is not None
         entry = chain.Entry.from_row(r)
-        entry = chain.Entry(entry.seq, entry.kind, entry.ref_table, entry.ref_id, entry.logged_at, entry.late,
-                            chain.content_sha256(r["ref_table"], row), prev_hash)
+        row = chain.read_row(conn, entry.ref_table, entry.ref)
+        assert row is not None
+        entry = replace(entry, content_sha256=chain.content_sha256(entry.kind, row), prev_sha256=prev_hash)
         prev_hash = entry.digest()
         conn.execute("UPDATE log SET content_sha256 = ?, prev_sha256 = ?, entry_sha256 = ? WHERE seq = ?",
                      (entry.content_sha256, entry.prev_sha256, prev_hash, entry.seq))

@@ -206,22 +206,42 @@ def _check_files(
 
 
 def _check_log(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    logged = _check_entries(conn, report)
+    _check_rows(conn, report, logged)
+    if report.late:
+        report.notes.append(
+            f"{report.late} entries were chained late: their rows predate the log of their table (an archive "
+            "upgraded from before schema version 4 or 5), so the log vouches for them only from when they were chained"
+        )
+    if report.unsigned_since_key:
+        report.notes.append(
+            f"{report.unsigned_since_key} entries after signing began are unsigned (written without the private key)"
+        )
+    public = [r["key_id"] for r in conn.execute("SELECT key_id FROM signing_keys ORDER BY key_id")]
+    if public:
+        report.notes.append("signing keys: " + ", ".join(public))
+    if report.head:
+        report.notes.append(f"log head: #{report.head[0]} {report.head[1]} (keep it elsewhere to pin the log)")
+
+
+_Logged = dict[tuple[str, chain.Ref], list[tuple[int, str, str]]]
+"""Per logged row, its entries' (seq, kind, content_sha256): all of them for rows logged
+once, the last for rows logged at every change."""
+
+
+def _check_entries(conn: sqlite3.Connection, report: VerifyReport) -> _Logged:
+    """The chain itself, entry by entry: its own hash, its link, its place, its signature."""
     public = {r["key_id"]: (r["public_key"], r["first_seq"]) for r in conn.execute("SELECT * FROM signing_keys")}
     signing_since = min((s for _, s in public.values() if s is not None), default=None)
-    rows: dict[str, dict[int, sqlite3.Row]] = {
-        table: {int(r["id"]): r for r in conn.execute(f"SELECT {', '.join(fields)} FROM {table}")}
-        for table, fields in chain.FIELDS.items()
-    }
     late_limit = {r["ref_table"]: int(r["up_to_id"]) for r in conn.execute("SELECT * FROM log_late")}
-    logged: set[tuple[str, int]] = set()
+    logged: _Logged = {}
     prev = chain.GENESIS
     expected_seq = 1
     for r in conn.execute("SELECT * FROM log ORDER BY seq"):
         entry = chain.Entry.from_row(r)
-        where = f"log entry #{entry.seq} ({entry.ref_table} row {entry.ref_id})"
+        where = f"log entry #{entry.seq} ({chain.describe(entry.ref_table, entry.ref)})"
         report.entries += 1
         report.late += int(entry.late)
-        logged.add((entry.ref_table, entry.ref_id))
         if entry.seq != expected_seq:
             report.problems.append(Problem("chain_broken", where, f"expected entry #{expected_seq} here: entries are missing"))
             report._broken(entry.seq)
@@ -231,18 +251,18 @@ def _check_log(conn: sqlite3.Connection, report: VerifyReport) -> None:
             )
             report._broken(entry.seq)
         digest = entry.digest()
-        if digest != r["entry_sha256"]:
+        known = chain.TABLE_OF.get(entry.kind) == entry.ref_table
+        if digest != r["entry_sha256"] or not known:
             report.problems.append(Problem("entry_changed", where, "the entry's own fields were changed after it was logged"))
             report._broken(entry.seq)
-        if entry.late and entry.ref_id > late_limit.get(entry.ref_table, 0):
+        if not known:
+            pass  # nothing to compare its row with
+        elif entry.kind in chain.ONCE:
+            logged.setdefault((entry.ref_table, entry.ref), []).append((entry.seq, entry.kind, entry.content_sha256))
+        else:
+            logged[(entry.ref_table, entry.ref)] = [(entry.seq, entry.kind, entry.content_sha256)]
+        if entry.late and entry.ref_id is not None and entry.ref_id > late_limit.get(entry.ref_table, 0):
             report.problems.append(Problem("entry_changed", where, "marked late but its row was added after the log began"))
-            report._broken(entry.seq)
-        row = rows.get(entry.ref_table, {}).get(entry.ref_id)
-        if row is None:
-            report.problems.append(Problem("row_deleted", where, f"the logged {entry.kind} row is gone"))
-            report._broken(entry.seq)
-        elif chain.content_sha256(entry.ref_table, row) != entry.content_sha256:
-            report.problems.append(Problem("row_changed", where, f"the {entry.kind} row differs from what was logged"))
             report._broken(entry.seq)
         if r["signature"]:
             key = public.get(r["key_id"])
@@ -259,22 +279,33 @@ def _check_log(conn: sqlite3.Connection, report: VerifyReport) -> None:
         prev = r["entry_sha256"]
         expected_seq = entry.seq + 1
         report.head = (entry.seq, r["entry_sha256"])
-    for table, by_id in rows.items():
-        for ref_id in sorted(by_id):
-            if (table, ref_id) not in logged:
-                report.problems.append(
-                    Problem("row_unlogged", f"{table} row {ref_id}", "has no log entry: it was added outside archiver")
+    return logged
+
+
+def _check_rows(conn: sqlite3.Connection, report: VerifyReport, logged: _Logged) -> None:
+    """Every row of every logged table against its entries: a row written once must be as
+    logged; a row whose state changes must be as its last entry says. Compared as stored,
+    field by field: nothing is parsed, so a later version cannot see a change where none was."""
+    found: list[tuple[int, Problem]] = []
+    unlogged: list[Problem] = []
+    for table in dict.fromkeys(chain.TABLE_OF.values()):
+        for row in conn.execute(f"SELECT * FROM {table}"):
+            ref = chain.ref_of(table, row)
+            entries = logged.pop((table, ref), None)
+            if not entries:
+                unlogged.append(
+                    Problem("row_unlogged", chain.describe(table, ref), "has no log entry: it was added outside archiver")
                 )
-    if report.late:
-        report.notes.append(
-            f"{report.late} entries were chained late: their rows predate the log (an archive from before "
-            "schema version 4), so the log vouches for them only from when they were chained"
-        )
-    if report.unsigned_since_key:
-        report.notes.append(
-            f"{report.unsigned_since_key} entries after signing began are unsigned (written without the private key)"
-        )
-    if public:
-        report.notes.append("signing keys: " + ", ".join(sorted(public)))
-    if report.head:
-        report.notes.append(f"log head: #{report.head[0]} {report.head[1]} (keep it elsewhere to pin the log)")
+                continue
+            for seq, kind, content in entries:
+                if chain.content_sha256(kind, row) != content:
+                    where = f"log entry #{seq} ({chain.describe(table, ref)})"
+                    what = "as logged" if kind in chain.ONCE else "as last logged"
+                    found.append((seq, Problem("row_changed", where, f"the {kind} row differs from what was logged ({what})")))
+    for (table, ref), entries in logged.items():
+        seq, kind, _ = entries[-1]
+        found.append((seq, Problem("row_deleted", f"log entry #{seq} ({chain.describe(table, ref)})", f"the logged {kind} row is gone")))
+    for seq, problem in sorted(found, key=lambda f: f[0]):
+        report.problems.append(problem)
+        report._broken(seq)
+    report.problems.extend(unlogged)

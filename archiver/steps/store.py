@@ -22,7 +22,9 @@ from .changes import content_change, status_transition
 from ..config import Settings
 from ..plumbing.db import open_db, utcnow
 from ..evidence import phash
-from ..evidence.chain import append_entries, append_entry
+from ..evidence.chain import (
+    FIELDS, KINDS, Row, append_entries, append_entry, append_mixed, citation_ref, log_rows,
+)
 from ..plumbing.net import Exchange
 from ..schedule import Schedule
 from .thumbnails import Thumbnail, record_thumbnail
@@ -64,6 +66,9 @@ class CaptureFile:
     thumbnail: Thumbnail | None = None  # made before saving, so Pillow never holds the write lock
     dhash: str | None = None
     """The image's perceptual hash, when it was made with the thumbnail (else the run's end makes it)."""
+
+
+POST_FIELDS = ", ".join(FIELDS[KINDS["posts"]])
 
 
 class Store:
@@ -133,10 +138,21 @@ class Store:
 
     # blobs and exchanges --------------------------------------------------------------
     def _register_blob(self, c: sqlite3.Connection, blob: Blob) -> None:
-        c.execute(
+        """List a file, once, and log it when it is new."""
+        row = self._insert_blob(c, blob)
+        if row is not None:
+            append_entries(c, "blobs", [row])
+
+    def _insert_blob(self, c: sqlite3.Connection, blob: Blob) -> dict[str, object] | None:
+        """List a file unless listed; the new row, for the caller to log, or None."""
+        row: dict[str, object] = {
+            "sha256": blob.sha256, "path": blob.path, "bytes": blob.bytes, "mime": blob.mime, "created_at": utcnow(),
+        }
+        cursor = c.execute(
             "INSERT OR IGNORE INTO blobs (sha256, path, bytes, mime, created_at) VALUES (?, ?, ?, ?, ?)",
-            (blob.sha256, blob.path, blob.bytes, blob.mime, utcnow()),
+            (row["sha256"], row["path"], row["bytes"], row["mime"], row["created_at"]),
         )
+        return row if cursor.rowcount == 1 else None
 
     def record_exchange(self, run_id: int, client: str, exchange: Exchange) -> None:
         """Queue an exchange row; queued rows ride along with the next transaction.
@@ -156,9 +172,9 @@ class Store:
                 pass
 
     def _write_exchanges(self, c: sqlite3.Connection, pending: list[tuple[int, str, Exchange]]) -> None:
-        for _run_id, _client, exchange in pending:
-            if exchange.blob is not None:
-                self._register_blob(c, exchange.blob)
+        new_blobs = [row for _, _, exchange in pending if exchange.blob is not None
+                     if (row := self._insert_blob(c, exchange.blob)) is not None]
+        append_entries(c, "blobs", new_blobs)
         c.executemany(
             """INSERT INTO exchanges (run_id, client, url, method, status, headers, started_at, sha256, bytes)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -210,6 +226,8 @@ class Store:
         )
         capture_id = int(cursor.lastrowid or 0)
         append_entry(c, "captures", capture_id)
+        if capture.thumbnail is not None:
+            self._register_blob(c, capture.thumbnail.blob)  # logged here; record_thumbnail finds it listed
         record_thumbnail(c, capture_id, capture.thumbnail)
         if capture.dhash is not None:
             phash.record(c, capture.blob.sha256, capture.dhash)
@@ -247,6 +265,7 @@ class Store:
                     (url, final_url, title, http_status, content_type, now, now, self._next_check(now)),
                 )
                 article_id = int(cursor.lastrowid or 0)
+            append_entry(c, "articles", article_id)
             for capture in captures:
                 self._add_capture(c, run_id, capture, article_id=article_id)
         return article_id, row is None
@@ -275,6 +294,7 @@ class Store:
         """
         now = utcnow()
         events: list[Event] = []
+        written: list[str] = []
         with self.transaction() as c:
             known = {
                 (r["post_id"], r["link"]): r
@@ -288,6 +308,7 @@ class Store:
                                                       last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
                         (article_id, citation.post_id, citation.link, citation.form, citation.embed_text, now, now),
                     )
+                    written.append(citation_ref(article_id, citation.post_id, citation.link))
                     if not new_article and not any(pid == citation.post_id for pid, _ in known):
                         events.append(Event("embed_added", citation.post_id, article_id, {"link": citation.link}))
                     continue
@@ -296,6 +317,7 @@ class Store:
                        WHERE article_id = ? AND post_id = ? AND link = ?""",
                     (now, article_id, citation.post_id, citation.link),
                 )
+                written.append(citation_ref(article_id, citation.post_id, citation.link))
                 if row["removed_at"] is not None:
                     events.append(Event("embed_returned", citation.post_id, article_id, {"link": citation.link}))
             for (post_id, link), row in known.items():
@@ -304,7 +326,9 @@ class Store:
                         "UPDATE article_posts SET removed_at = ? WHERE article_id = ? AND post_id = ? AND link = ?",
                         (now, article_id, post_id, link),
                     )
+                    written.append(citation_ref(article_id, post_id, link))
                     events.append(Event("embed_removed", post_id, article_id, {"link": link}))
+            log_rows(c, "article_posts", dict.fromkeys(written))
             self._add_events(c, run_id, now, events)
         return events
 
@@ -337,10 +361,20 @@ class Store:
         return check_id, row
 
     def _add_events(self, c: sqlite3.Connection, run_id: int, now: str, events: list[Event]) -> None:
-        c.executemany(
+        append_entries(c, "events", [self._insert_event(c, run_id, now, e) for e in events])
+
+    def _insert_event(self, c: sqlite3.Connection, run_id: int, now: str, e: Event) -> dict[str, object]:
+        """Insert an event without logging it; the row, for the caller to log in the same transaction."""
+        row: dict[str, object] = {
+            "run_id": run_id, "detected_at": now, "kind": e.kind, "post_id": e.post_id, "article_id": e.article_id,
+            "detail": json.dumps(e.detail),
+        }
+        cursor = c.execute(
             "INSERT INTO events (run_id, detected_at, kind, post_id, article_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            [(run_id, now, e.kind, e.post_id, e.article_id, json.dumps(e.detail)) for e in events],
+            (run_id, now, e.kind, e.post_id, e.article_id, row["detail"]),
         )
+        row["id"] = int(cursor.lastrowid or 0)
+        return row
 
     def _next_check(self, first_archived_at: str) -> str:
         return self.schedule.next_check(first_archived_at, datetime.now(timezone.utc))
@@ -370,7 +404,8 @@ class Store:
         now = utcnow()
         events: list[Event] = []
         with self.transaction() as c:
-            logged: list[dict[str, object]] = []
+            # Each check, the post as it now is, each event: logged together, one lookup of the chain's end.
+            logged: list[tuple[str, Row]] = []
             for check in checks:
                 row = c.execute(
                     "SELECT status, first_archived_at FROM posts WHERE id = ?", (check.post_id,)
@@ -378,18 +413,22 @@ class Store:
                 if row is None:
                     continue
                 current = row["status"] if check.status == "unknown" else check.status
-                c.execute(
-                    "UPDATE posts SET status = ?, last_checked_at = ?, next_check_at = ? WHERE id = ?",
+                post = c.execute(
+                    f"""UPDATE posts SET status = ?, last_checked_at = ?, next_check_at = ? WHERE id = ?
+                        RETURNING {POST_FIELDS}""",
                     (current, check.checked_at, self._next_check(row["first_archived_at"]), check.post_id),
-                )
+                ).fetchall()[0]
                 logged.append(
-                    self._insert_status_check(c, check.post_id, run_id, check.checked_at, check.status, check.signals)[1]
+                    ("status_checks",
+                     self._insert_status_check(c, check.post_id, run_id, check.checked_at, check.status, check.signals)[1])
                 )
+                logged.append(("posts", post))
                 moved = status_transition(row["status"], check.status)
                 if moved:
-                    events.append(Event(moved, check.post_id, None, {"from": row["status"], "to": check.status}))
-            append_entries(c, "status_checks", logged)
-            self._add_events(c, run_id, now, events)
+                    event = Event(moved, check.post_id, None, {"from": row["status"], "to": check.status})
+                    events.append(event)
+                    logged.append(("events", self._insert_event(c, run_id, now, event)))
+            append_mixed(c, logged)
         return events
 
     def due_posts(self, now: str | None, limit: int | None) -> list[sqlite3.Row]:
@@ -490,6 +529,7 @@ class Store:
                      quoted_post_id, int(complete), now, now, next_check_at, fingerprint),
                 )
                 post_id = int(cursor.lastrowid or 0)
+            append_entry(c, "posts", post_id)
             self._add_status_check(c, post_id, run_id, now, status, signals)
             for capture in captures:
                 self._add_capture(c, run_id, capture, post_id=post_id)
