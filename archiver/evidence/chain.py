@@ -72,9 +72,12 @@ _TIME_FIELD = {
 }
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: object) -> bytes:
-    """One byte string per value: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """One byte string per value: sorted keys, no spaces, UTF-8 (``json.dumps`` with those options)."""
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def content_sha256(kind: str, row: Row) -> str:

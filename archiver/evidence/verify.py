@@ -1,8 +1,10 @@
 """`archiver verify`: re-hash every stored file and check the log, naming each problem.
 
 Files are streamed and hashed in a thread pool (hashlib releases the GIL on large
-updates, so threads hash on several cores at once). The log is checked entry by entry:
-its own hash, its link to the entry before, its row's content, its signature.
+updates, so threads hash on several cores at once). The log is checked entry by entry
+(its own hash, its link to the entry before, its signature), then every row of every
+logged table against its entries: as logged for rows written once, as last logged for
+rows whose state changes.
 """
 
 from __future__ import annotations
