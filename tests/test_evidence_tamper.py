@@ -20,7 +20,7 @@ import pytest
 from archiver.config import Settings
 from archiver.evidence.verify import VerifyReport, verify
 from archiver.pipeline import archive
-from archiver.sweep import sweep
+from archiver.sweeper import sweep
 from tests.fakeplatform import World
 from tests.fakeplatform import sample as S
 
