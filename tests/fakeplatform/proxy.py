@@ -169,6 +169,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
             entry["fault"] = fault
             if fault.startswith("delay:"):
                 platform._sleep(float(fault.split(":", 1)[1]))
+            elif fault.startswith("gate:"):
+                platform._pass_gate(fault.split(":", 1)[1])
             elif fault == "hang":
                 self._hang()
                 return

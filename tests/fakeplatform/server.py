@@ -49,6 +49,7 @@ class FakePlatform:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._handlers: set[ProxyHandler] = set()
+        self._gates: dict[str, threading.Event] = {}
         self._server: ProxyServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -174,6 +175,18 @@ class FakePlatform:
     def _take_fault(self, host: str, path_qs: str) -> FaultAction | None:
         with self._lock:
             return self._world.take_fault(host, path_qs)
+
+    def open_gate(self, name: str) -> None:
+        """Let every request held by a ``"gate:NAME"`` fault (and any later one) through."""
+        with self._lock:
+            gate = self._gates.setdefault(name, threading.Event())
+        gate.set()
+
+    def _pass_gate(self, name: str) -> None:
+        with self._lock:
+            gate = self._gates.setdefault(name, threading.Event())
+        while not gate.is_set() and not self._stop.is_set():
+            gate.wait(0.05)
 
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:

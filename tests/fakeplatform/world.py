@@ -281,7 +281,8 @@ class Page:
 
 FaultAction = str
 """``"429"`` (with Retry-After: 1) or any other status code as a string; ``"hang"``;
-``"reset"``; ``"delay:SECONDS"`` (then answer normally)."""
+``"reset"``; ``"delay:SECONDS"`` (then answer normally); ``"gate:NAME"`` (answer normally
+once the test calls ``FakePlatform.open_gate(NAME)``)."""
 
 
 @dataclass
