@@ -74,14 +74,14 @@ def _packages() -> Check:
 
 async def _browser(settings: Settings) -> Check:
     try:
-        from playwright.async_api import async_playwright
+        import playwright.async_api  # noqa: F401
     except ImportError:
         return Check("browser", False, "playwright is not installed", "pip install playwright")
-    from .plumbing.browser import INSTALL_HINT, find_browser, launch
+    from .plumbing.browser import INSTALL_HINT, driver, find_browser, launch
     from .plumbing.guard_proxy import GuardProxy
 
     try:
-        async with async_playwright() as p, GuardProxy(settings) as guard:
+        async with driver() as p, GuardProxy(settings) as guard:
             choice = find_browser(settings, p)
             browser = await launch(p, settings, guard.url)
             try:

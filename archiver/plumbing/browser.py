@@ -1,17 +1,30 @@
-"""The one place archiver finds and launches Chromium (as shot-scraper does)."""
+"""The one place archiver starts Playwright's driver and finds and launches Chromium
+(as shot-scraper does).
+
+Playwright drives Chromium from a Node.js process, its driver, which it starts as a
+child of ours; Chromium is the driver's child, and exits when the driver's pipe to it
+closes. On Linux the driver is started through ``driver-exec`` (``setpriv --pdeathsig
+KILL``), so the kernel kills it the moment this process dies, however it dies: without
+that, a run killed by kill -9 or the OOM killer left a driver shutting its browser down
+gracefully, for a fraction of a second, or for as long as the browser did not answer.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..errors import BrowserNotFound
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Playwright
+    from playwright.async_api import Browser, Playwright, PlaywrightContextManager
+
+DRIVER_EXEC = Path(__file__).with_name("driver-exec")
 
 SYSTEM_BROWSERS = (
     "chromium-headless-shell",
@@ -95,3 +108,32 @@ async def launch(playwright: Playwright, settings: Settings, guard: str) -> Brow
     except PlaywrightError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise BrowserNotFound(f"cannot launch Chromium ({choice.source} {choice.path or ''}): {first}; {INSTALL_HINT}") from e
+
+
+def driver() -> PlaywrightContextManager:
+    """Playwright (``async with driver() as playwright:``), its driver bound to end with this process.
+
+    Playwright starts its driver with the program ``PLAYWRIGHT_NODEJS_PATH`` names, in
+    the environment of this process: that is set to ``driver-exec`` (for good: a child of
+    this process starting Playwright does the same), and ``ARCHIVER_DRIVER_NODE`` to the
+    driver's own program. Not done without Linux's ``setpriv``, or if ``driver-exec`` has
+    lost its executable bit: Playwright then starts its driver as it would, which still
+    ends when its pipe from this process closes.
+    """
+    from playwright.async_api import async_playwright
+
+    if os.environ.get("PLAYWRIGHT_NODEJS_PATH") != str(DRIVER_EXEC) and _can_bind_driver():
+        try:
+            from playwright._impl._driver import compute_driver_executable
+
+            node = compute_driver_executable()[0]  # the bundled node, or the user's PLAYWRIGHT_NODEJS_PATH
+        except Exception:  # a Playwright without it, or without node: let it start (and fail) as it would
+            node = ""
+        if node:
+            os.environ["ARCHIVER_DRIVER_NODE"] = node
+            os.environ["PLAYWRIGHT_NODEJS_PATH"] = str(DRIVER_EXEC)
+    return async_playwright()
+
+
+def _can_bind_driver() -> bool:
+    return sys.platform.startswith("linux") and shutil.which("setpriv") is not None and os.access(DRIVER_EXEC, os.X_OK)

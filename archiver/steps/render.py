@@ -112,13 +112,11 @@ class Renderer:
         self._guard: GuardProxy | None = None
 
     async def __aenter__(self) -> Renderer:
-        from playwright.async_api import async_playwright
-
-        from ..plumbing.browser import launch
+        from ..plumbing.browser import driver, launch
 
         self._guard = await GuardProxy(self.settings).__aenter__()
         try:
-            self._playwright_cm = async_playwright()
+            self._playwright_cm = driver()
             self._playwright = await self._playwright_cm.__aenter__()
             self._browser = await launch(self._playwright, self.settings, self._guard.url)
             self._context = await self._browser.new_context(
