@@ -12,9 +12,11 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 
 from .plumbing.blobs import Blob
+from .plumbing.lock import Claim, claim_post
 from .config import Settings
 from .errors import ArchiverError, ContentError, BadStatus, ItemError
 from .evidence.provenance import seal_run
@@ -376,12 +378,34 @@ class Session:
         assert self.fetcher is not None
         existing = self.store.get_post(PLATFORM, native_id)
         if existing is not None and existing["capture_complete"] and not self.recapture:
-            self.summary.posts_reused += 1
-            self.summary.statuses[existing["status"]] += 1
-            self.progress(existing["url"], f"already archived ({existing['status']})")
-            return int(existing["id"])
-        fetched = await api.fetch_post(self.fetcher, native_id)
-        return await self.capture(fetched, existing, handle_hint, depth)
+            return self._reuse(existing)
+        async with self.claim(PLATFORM, native_id, handle_hint) as claim:
+            # Another run may have stored it since: while this one waited for its claim, or before.
+            existing = self.store.get_post(PLATFORM, native_id)
+            if existing is not None and existing["capture_complete"] and (claim.waited or not self.recapture):
+                return self._reuse(existing)
+            fetched = await api.fetch_post(self.fetcher, native_id)
+            return await self.capture(fetched, existing, handle_hint, depth)
+
+    def _reuse(self, existing: sqlite3.Row) -> int:
+        self.summary.posts_reused += 1
+        self.summary.statuses[existing["status"]] += 1
+        self.progress(existing["url"], f"already archived ({existing['status']})")
+        return int(existing["id"])
+
+    def claim(self, platform: str, native_id: str, handle_hint: str | None = None) -> AbstractAsyncContextManager[Claim]:
+        """Hold the post's claim while capturing it: another run capturing it now is waited for.
+
+        Re-read the post once the claim is held: another run may have stored it meanwhile.
+        """
+        name = canonical_url(native_id, handle_hint)
+        return claim_post(
+            self.settings.data_dir,
+            platform,
+            native_id,
+            holder=f"run {self.run_id}",
+            on_wait=lambda holder: self.progress(name, f"waiting: another run is capturing it ({holder or 'starting'})"),
+        )
 
     async def capture(
         self, fetched: api.PostFetch, existing: sqlite3.Row | None, handle_hint: str | None = None, depth: int = 0

@@ -318,20 +318,16 @@ class _Sweep:
         fetched = await api.fetch_post(fetcher, native_id)
         self.summary.posts_checked += 1
         self.summary.statuses[fetched.status] += 1
-        changed = (
-            fetched.status == "live"
-            and fetched.from_syndication
-            and fetched.data is not None
-            and (
-                not row["capture_complete"]
-                or row["content_fingerprint"] != content_fingerprint(fetched.data)
-            )
-        )
-        if changed:
-            # Capture again as new rows: the earlier copy stays what it was.
-            await session.capture(fetched, row)
-            self.summary.recaptured += 1
-            return
+        if _changed(row, fetched):
+            async with session.claim(str(row["platform"]), native_id):
+                # Another run may have captured it since this sweep read its row, or while
+                # this sweep waited for that run's claim: compare with what is stored now.
+                current = self.store.get_post(str(row["platform"]), native_id) or row
+                if _changed(current, fetched):
+                    # Capture again as new rows: the earlier copy stays what it was.
+                    await session.capture(fetched, current)
+                    self.summary.recaptured += 1
+                    return
         self._batch.append(Check(int(row["id"]), fetched.status, fetched.signals, utcnow()))
         if fetched.status == "unknown":
             self.summary.errors.append(f"post {row['url']}: status unknown after retries")
@@ -376,6 +372,16 @@ class _Sweep:
             self.summary.errors.append(str(e))
         else:
             self.summary.notified = True
+
+
+def _changed(row: sqlite3.Row, fetched: api.PostFetch) -> bool:
+    """Whether a live post differs from its stored capture (or has none complete)."""
+    return (
+        fetched.status == "live"
+        and fetched.from_syndication
+        and fetched.data is not None
+        and (not row["capture_complete"] or row["content_fingerprint"] != content_fingerprint(fetched.data))
+    )
 
 
 async def check_share(job: WorkerJob, progress: Progress) -> WorkerReport:
