@@ -35,6 +35,7 @@ __all__ = ["Claim", "LockHeld", "SweepLock", "claim_path", "claim_post"]
 CLAIM_POLL = 0.05
 """Seconds between a waiting claimer's attempts. A capture takes seconds; a claim's
 release is noticed within this, and an attempt costs an open, a flock and a close."""
+HOLDER_BYTES = 64
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
 
 
@@ -119,8 +120,9 @@ async def claim_post(
                 on_wait(_holder_of(path))
         await asyncio.sleep(CLAIM_POLL)
     try:
-        os.ftruncate(fd, 0)  # a killed holder's words may still be there
-        os.pwrite(fd, f"pid {os.getpid()} {holder}".strip().encode(), 0)
+        # Padded over a killed holder's words rather than truncated: ext4 flushes a file
+        # truncated to nothing when it is closed (auto_da_alloc), a few ms per claim.
+        os.pwrite(fd, f"pid {os.getpid()} {holder}".strip().encode()[:HOLDER_BYTES].ljust(HOLDER_BYTES), 0)
         yield Claim(path, waited)
     finally:
         # Unlinked while still held: a waiter that opened this file before then finds,
