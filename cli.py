@@ -310,6 +310,30 @@ def verify(ctx: click.Context, as_json: bool, jobs: int | None) -> None:
 
 
 @cli.command()
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def backup(ctx: click.Context, dest: Path, as_json: bool) -> None:
+    """Copy the archive to DEST, consistently, while runs and sweeps go on.
+
+    The database as of one moment (SQLite's backup API), then every file it names, then
+    the database into place. DEST is a data directory `archiver --data DEST verify`
+    checks; backing up into it again copies only new files. Exit code 0: a whole copy;
+    1: files of the archive missing or changed (each named).
+    """
+    from archiver import backup as run_backup
+
+    report = run_backup(_settings(ctx), dest)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(problem, err=True)
+        click.echo(report.line())
+    ctx.exit(0 if report.ok else 1)
+
+
+@cli.command()
 @click.option("--wacz", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Write a WACZ web archive here.")
 @click.option("--article", help="Only the runs that captured this article (by its URL) and its posts.")
 @click.option("--post", help="Only the runs that captured this post (a URL or the platform's id).")

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         Provenance,
         Similar,
         archive,
+        backup,
         deleted,
         doctor,
         export,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         verify,
     )
     from .config import Endpoints, Limits, Settings
+    from .evidence.backup import BackupReport
     from .errors import (
         ArchiverError,
         BadStatus,
@@ -74,7 +76,7 @@ if TYPE_CHECKING:
     from .selfcheck import Check, DoctorReport
     from .sweeper import SweepSummary
 
-_COMMANDS = ("archive", "sweep", "unwatch", "deleted", "history", "provenance", "similar", "verify", "export",
+_COMMANDS = ("archive", "backup", "sweep", "unwatch", "deleted", "history", "provenance", "similar", "verify", "export",
              "keygen", "serve", "doctor")
 _ERRORS = ("ArchiverError", "BadStatus", "BlockedURL", "BrowserNotFound", "ConfigError", "ContentError",
            "ExportError", "FetchError", "ImageNotFound", "ItemError", "LockHeld", "NetworkFailure", "NotifyError",
@@ -87,6 +89,7 @@ _WHERE: dict[str, str] = {
     "Summary": "pipeline",
     "SweepSummary": "sweeper",
     "VerifyReport": "evidence.verify",
+    "BackupReport": "evidence.backup",
     "Problem": "evidence.verify",
     "ExportSummary": "evidence.wacz",
     "Match": "evidence.phash",
@@ -98,6 +101,7 @@ _WHERE: dict[str, str] = {
 
 __all__ = [
     "ArchiverError",
+    "BackupReport",
     "BadStatus",
     "BlockedURL",
     "BrowserNotFound",
@@ -136,6 +140,7 @@ __all__ = [
     "VerifyReport",
     "__version__",
     "archive",
+    "backup",
     "deleted",
     "doctor",
     "export",

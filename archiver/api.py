@@ -26,6 +26,7 @@ from .config import Settings
 from .errors import ConfigError, NotInArchive, StoreError
 
 if TYPE_CHECKING:
+    from .evidence.backup import BackupReport
     from .evidence.phash import Match
     from .evidence.verify import VerifyReport
     from .evidence.wacz import ExportSummary
@@ -42,6 +43,7 @@ __all__ = [
     "Provenance",
     "Similar",
     "archive",
+    "backup",
     "deleted",
     "doctor",
     "export",
@@ -330,6 +332,22 @@ def verify(
     from .evidence.verify import verify as run
 
     return run(settings, workers=jobs, on_start=on_start, on_advance=on_advance)
+
+
+def backup(settings: Settings, dest: Path) -> BackupReport:
+    """Copy the archive to ``dest``, consistently, while runs and sweeps go on writing.
+
+    The database as of one moment (SQLite's online backup API), then every file that copy
+    names (hashed as it is copied), then the database renamed into place: ``dest`` never
+    holds a row naming a file that is not there. ``dest`` is a data directory of its own,
+    which ``verify`` accepts; backing up into it again copies only new files. Files of the
+    archive found missing or changed are named in the report (and copied as they are).
+    Raises ``StoreError`` without an archive or when ``dest`` cannot be written,
+    ``ConfigError`` when ``dest`` is the data directory or inside it.
+    """
+    from .evidence.backup import backup as run
+
+    return run(settings, dest)
 
 
 def export(
