@@ -294,3 +294,23 @@ def test_a_killed_runs_driver_and_browser_end_with_it(
                     pass
         if run.poll() is None:
             kill_tree(run)
+
+
+def test_starting_the_driver_leaves_the_environment_as_it_was() -> None:
+    """The driver's binding is set only while it starts: a process started later (another
+    archiver install's, say) must not inherit it."""
+    import asyncio
+
+    from archiver.plumbing.browser import driver
+
+    before = {k: os.environ.get(k) for k in ("PLAYWRIGHT_NODEJS_PATH", "ARCHIVER_DRIVER_NODE")}
+
+    async def start() -> list[str]:
+        async with driver() as playwright:
+            assert {k: os.environ.get(k) for k in before} == before
+            assert playwright.chromium.name == "chromium"
+            return [cmdline(pid) for pid in descendants(os.getpid())]
+
+    children = asyncio.run(start())
+    assert any("run-driver" in line for line in children), children
+    assert {k: os.environ.get(k) for k in before} == before

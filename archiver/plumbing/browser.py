@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import threading
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,29 +112,85 @@ async def launch(playwright: Playwright, settings: Settings, guard: str) -> Brow
         raise BrowserNotFound(f"cannot launch Chromium ({choice.source} {choice.path or ''}): {first}; {INSTALL_HINT}") from e
 
 
-def driver() -> PlaywrightContextManager:
+def driver() -> AbstractAsyncContextManager[Playwright]:
     """Playwright (``async with driver() as playwright:``), its driver bound to end with this process.
 
     Playwright starts its driver with the program ``PLAYWRIGHT_NODEJS_PATH`` names, in
-    the environment of this process: that is set to ``driver-exec`` (for good: a child of
-    this process starting Playwright does the same), and ``ARCHIVER_DRIVER_NODE`` to the
-    driver's own program. Not done without Linux's ``setpriv``, or if ``driver-exec`` has
-    lost its executable bit: Playwright then starts its driver as it would, which still
-    ends when its pipe from this process closes.
+    this process's environment: while it starts, that names ``driver-exec``, and
+    ``ARCHIVER_DRIVER_NODE`` the driver's own program (Playwright's node, or the user's
+    ``PLAYWRIGHT_NODEJS_PATH``); both are restored once the driver runs. Not done without
+    Linux's ``setpriv``, or if ``driver-exec`` has lost its executable bit: Playwright then
+    starts its driver as it would, which still ends when its pipe from this process closes.
     """
     from playwright.async_api import async_playwright
 
-    if os.environ.get("PLAYWRIGHT_NODEJS_PATH") != str(DRIVER_EXEC) and _can_bind_driver():
-        try:
-            from playwright._impl._driver import compute_driver_executable
+    return _BoundDriver(async_playwright())
 
-            node = compute_driver_executable()[0]  # the bundled node, or the user's PLAYWRIGHT_NODEJS_PATH
-        except Exception:  # a Playwright without it, or without node: let it start (and fail) as it would
-            node = ""
-        if node:
+
+class _BoundDriver:
+    _lock = threading.Lock()
+    _starting = 0
+    """Drivers starting in this process now (threads may each start one)."""
+    _saved: dict[str, str | None] = {}
+
+    def __init__(self, inner: PlaywrightContextManager) -> None:
+        self._inner = inner
+
+    async def __aenter__(self) -> Playwright:
+        bound = _bind_driver_env()
+        try:
+            return await self._inner.__aenter__()
+        finally:
+            if bound:
+                _unbind_driver_env()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self._inner.__aexit__(*exc)
+
+
+_ENV_NAMES = ("PLAYWRIGHT_NODEJS_PATH", "ARCHIVER_DRIVER_NODE")
+
+
+def _bind_driver_env() -> bool:
+    if not _can_bind_driver():
+        return False
+    with _BoundDriver._lock:
+        if _BoundDriver._starting == 0:
+            node = _driver_node()
+            if node is None:
+                return False
+            _BoundDriver._saved = {name: os.environ.get(name) for name in _ENV_NAMES}
             os.environ["ARCHIVER_DRIVER_NODE"] = node
             os.environ["PLAYWRIGHT_NODEJS_PATH"] = str(DRIVER_EXEC)
-    return async_playwright()
+        _BoundDriver._starting += 1
+    return True
+
+
+def _unbind_driver_env() -> None:
+    with _BoundDriver._lock:
+        _BoundDriver._starting -= 1
+        if _BoundDriver._starting == 0:
+            for name, value in _BoundDriver._saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def _driver_node() -> str | None:
+    """The program Playwright would start its driver with; None if it cannot say."""
+    named = os.environ.get("PLAYWRIGHT_NODEJS_PATH")
+    if named and os.path.basename(named) == DRIVER_EXEC.name:
+        # Inherited from an archiver starting its driver (a sweep's worker is started then):
+        # the node it names is the one meant, never a driver-exec again.
+        node = os.environ.get("ARCHIVER_DRIVER_NODE")
+        return node if node and os.path.basename(node) != DRIVER_EXEC.name else None
+    try:
+        from playwright._impl._driver import compute_driver_executable
+
+        return str(compute_driver_executable()[0])  # the bundled node, or the user's PLAYWRIGHT_NODEJS_PATH
+    except Exception:  # a Playwright without it, or without node: let it start (and fail) as it would
+        return None
 
 
 def _can_bind_driver() -> bool:
