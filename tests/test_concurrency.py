@@ -23,7 +23,7 @@ import pytest
 
 from archiver.config import Settings
 from archiver.pipeline import Summary, archive
-from archiver.sweep import SweepSummary, sweep
+from archiver.sweeper import SweepSummary, sweep
 from tests.conftest import assert_files_intact, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S

@@ -16,7 +16,7 @@ import shutil
 import sys
 import threading
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from ..config import Settings
 from ..errors import BrowserNotFound
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Playwright, PlaywrightContextManager
+    from playwright.async_api import Browser, Playwright
 
 DRIVER_EXEC = Path(__file__).with_name("driver-exec")
 
@@ -127,13 +127,8 @@ def driver() -> AbstractAsyncContextManager[Playwright]:
     return _BoundDriver(async_playwright())
 
 
-class _BoundDriver:
-    _lock = threading.Lock()
-    _starting = 0
-    """Drivers starting in this process now (threads may each start one)."""
-    _saved: dict[str, str | None] = {}
-
-    def __init__(self, inner: PlaywrightContextManager) -> None:
+class _BoundDriver(AbstractAsyncContextManager["Playwright"]):
+    def __init__(self, inner: AbstractAsyncContextManager[Playwright]) -> None:
         self._inner = inner
 
     async def __aenter__(self) -> Playwright:
@@ -148,29 +143,39 @@ class _BoundDriver:
         await self._inner.__aexit__(*exc)
 
 
+@dataclass
+class _Binding:
+    starting: int = 0
+    """Drivers starting in this process now (threads may each start one)."""
+    saved: dict[str, str | None] = field(default_factory=dict)
+    """The variables as they were before the first of them."""
+
+
 _ENV_NAMES = ("PLAYWRIGHT_NODEJS_PATH", "ARCHIVER_DRIVER_NODE")
+_binding = _Binding()
+_binding_lock = threading.Lock()
 
 
 def _bind_driver_env() -> bool:
     if not _can_bind_driver():
         return False
-    with _BoundDriver._lock:
-        if _BoundDriver._starting == 0:
+    with _binding_lock:
+        if _binding.starting == 0:
             node = _driver_node()
             if node is None:
                 return False
-            _BoundDriver._saved = {name: os.environ.get(name) for name in _ENV_NAMES}
+            _binding.saved = {name: os.environ.get(name) for name in _ENV_NAMES}
             os.environ["ARCHIVER_DRIVER_NODE"] = node
             os.environ["PLAYWRIGHT_NODEJS_PATH"] = str(DRIVER_EXEC)
-        _BoundDriver._starting += 1
+        _binding.starting += 1
     return True
 
 
 def _unbind_driver_env() -> None:
-    with _BoundDriver._lock:
-        _BoundDriver._starting -= 1
-        if _BoundDriver._starting == 0:
-            for name, value in _BoundDriver._saved.items():
+    with _binding_lock:
+        _binding.starting -= 1
+        if _binding.starting == 0:
+            for name, value in _binding.saved.items():
                 if value is None:
                     os.environ.pop(name, None)
                 else:
