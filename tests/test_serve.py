@@ -97,12 +97,15 @@ def served(fake_platform: FakePlatform, chromium_home: Path, tmp_path_factory: p
     word = unique_word(data_dir, S.JULIACA_HOSPITAL_ID)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "archiver.cli", "--data", str(data_dir), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    # Output to a file, not a pipe nobody drains: a server logging tracebacks must not block.
+    log = data_dir.parent / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "archiver.cli", "--data", str(data_dir), "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -114,7 +117,7 @@ def served(fake_platform: FakePlatform, chromium_home: Path, tmp_path_factory: p
                 except httpx.TransportError:
                     pass
                 if server.poll() is not None or time.monotonic() > deadline:
-                    output = server.stdout.read().decode() if server.stdout else ""
+                    output = log.read_text(errors="replace")
                     pytest.fail(f"archiver serve did not start: {output}")
                 time.sleep(0.1)
         yield Served(
@@ -315,3 +318,16 @@ def test_only_blob_paths_of_either_layout_are_served() -> None:
     for path in (f"blobs/tmp/{sha}.png", f"blobs/ab/../{sha}.png", "archive.db", f"blobs/ab/00/11/{sha}.png",
                  f"blobs/{sha}.png", f"blobs/ab/{sha}", f"/blobs/ab/{sha}.png"):
         assert not is_blob_path(path), path
+
+
+def test_captures_table_shows_a_video_with_its_poster(served: Served) -> None:
+    """Datasette hands render_cell expanded foreign keys ({value, label} dicts): the video
+    cell must still find its poster (issue 17, item 4: this page answered 500)."""
+    video = q(served.data_dir, "SELECT id, path FROM captures WHERE kind = 'video' LIMIT 1")[0]
+    with http() as client:
+        for url in (f"{served.base}/archive/captures", f"{served.base}/archive/captures?kind=video",
+                    f"{served.base}/archive/captures/{video['id']}"):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.text[:500])
+            assert f"/-/archiver/{video['path']}" in response.text, url
+            assert "▶ video" in response.text and "video poster" in response.text, url

@@ -19,6 +19,15 @@ THUMB = Markup(
 )
 
 
+def raw(row: Any, column: str) -> Any:
+    """A column's stored value. On table pages Datasette expands a foreign key into
+    ``{"value": 3, "label": "…"}`` before handing the row to plugins: the value is inside."""
+    value = row[column]
+    if isinstance(value, dict) and "value" in value:
+        return value["value"]
+    return value
+
+
 def file_url(datasette: Any, path: str) -> str:
     url: str = datasette.urls.path(ROUTE + path)
     return url
@@ -70,7 +79,8 @@ def thumb_of(row: Any) -> dict[str, Any] | None:
 async def capture_cell(datasette: Any, db: Any, row: Any, value: str) -> Markup | None:
     """A captures row's file: a thumbnail, a video with its poster, or a link."""
     try:
-        kind, capture_id, post_id, run_id = row["kind"], row["id"], row["post_id"], row["run_id"]
+        kind, capture_id = raw(row, "kind"), raw(row, "id")
+        post_id, run_id = raw(row, "post_id"), raw(row, "run_id")
     except (IndexError, KeyError):
         return link(datasette, value, value)
     if kind == "video":
@@ -99,7 +109,7 @@ async def capture_cell(datasette: Any, db: Any, row: Any, value: str) -> Markup 
 async def post_url_cell(datasette: Any, db: Any, row: Any, value: str) -> Markup | None:
     """A post's URL, under a thumbnail of its latest card screenshot."""
     try:
-        post_id = row["id"]
+        post_id = raw(row, "id")
     except (IndexError, KeyError):
         return None
     shot = await latest_capture(db, "post", post_id, "screenshot")
@@ -111,7 +121,7 @@ async def post_url_cell(datasette: Any, db: Any, row: Any, value: str) -> Markup
 async def article_url_cell(datasette: Any, db: Any, row: Any, value: str) -> Markup | None:
     """An article's URL, under a thumbnail of the top of its latest page screenshot."""
     try:
-        article_id = row["id"]
+        article_id = raw(row, "id")
     except (IndexError, KeyError):
         return None
     shot = await latest_capture(db, "article", article_id, "page_screenshot")
