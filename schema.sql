@@ -108,7 +108,7 @@ CREATE TABLE captures (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     post_id INTEGER REFERENCES posts(id),
     article_id INTEGER REFERENCES articles(id),
-    kind TEXT NOT NULL,         -- html, page_screenshot, data, screenshot, photo, video, poster
+    kind TEXT NOT NULL,         -- html, page_screenshot, data, screenshot, photo, video, poster, audio, captions
     captured_at TEXT NOT NULL,
     sha256 TEXT NOT NULL REFERENCES blobs(sha256),
     path TEXT NOT NULL,         -- relative to the data directory; its SHA-256 is sha256
@@ -117,7 +117,9 @@ CREATE TABLE captures (
     width INTEGER,
     height INTEGER,
     source_url TEXT,
-    source TEXT                 -- for data: 'syndication' or 'oembed'
+    source TEXT,                -- for data: 'syndication' or 'oembed'
+    duration REAL,              -- seconds, for videos and audio (read by ffprobe); NULL before v5
+    checked_as TEXT             -- JSON, for media: how the file was checked and what it is (tool, format, codecs)
 );
 
 -- Every check of a post's status, by an archive run or a sweep. posts.status is the latest verdict.

@@ -5,8 +5,9 @@
 #   ./setup.sh            install everything, then run the demo
 #   ./setup.sh --no-demo  install only
 #
-# Installs: Debian's chromium-headless-shell (the browser archiver prefers), certutil (libnss3-tools) and fonts, a virtual
-# environment in .venv with archiver and its test dependencies.
+# Installs: Debian's chromium-headless-shell (the browser archiver prefers), certutil (libnss3-tools), fonts,
+# ffmpeg (its ffprobe checks every video before it is kept; the tests' replica encodes its videos with
+# ffmpeg), a virtual environment in .venv with archiver and its test dependencies.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,6 +19,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; t
 need=()
 command -v chromium-headless-shell >/dev/null || need+=(chromium-headless-shell)
 command -v certutil >/dev/null || need+=(libnss3-tools)
+{ command -v ffprobe >/dev/null && command -v ffmpeg >/dev/null; } || need+=(ffmpeg)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]} (apt)"

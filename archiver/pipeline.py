@@ -509,9 +509,9 @@ class Session:
             elif isinstance(result, BaseException):
                 raise result
             else:
-                captures.append(
-                    CaptureFile(item.kind, result.blob, result.mime, result.width, result.height, item.url)
-                )
+                captures.append(result.capture())
+                if result.shortfall:
+                    problems.append(f"{item.kind} incomplete: {item.url}: {result.shortfall}")
         return captures, problems
 
 

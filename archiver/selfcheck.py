@@ -52,6 +52,7 @@ def diagnose(settings: Settings) -> DoctorReport:
     )
     report.checks.append(_packages())
     report.checks.append(asyncio.run(_browser(settings)))
+    report.checks.append(asyncio.run(_ffprobe()))
     report.checks.append(_database(settings))
     if settings.proxy:
         report.checks.append(Check("proxy", True, settings.proxy.split("@")[-1]))
@@ -91,6 +92,20 @@ async def _browser(settings: Settings) -> Check:
     except ArchiverError as e:
         return Check("browser", False, str(e), INSTALL_HINT)
     return Check("browser", True, f"Chromium {version} ({choice.source}: {choice.path or 'bundled with Playwright'})")
+
+
+async def _ffprobe() -> Check:
+    """ffprobe checks every video and audio file before it is kept: without it, none is."""
+    from .plumbing import ffprobe
+
+    exe = ffprobe.find_ffprobe()
+    if exe is None:
+        return Check("ffprobe", False, "ffprobe not found on PATH: videos cannot be checked, so none is kept", ffprobe.INSTALL_HINT)
+    try:
+        version = await ffprobe.version(exe)
+    except ArchiverError as e:
+        return Check("ffprobe", False, f"{exe}: {e}", ffprobe.INSTALL_HINT)
+    return Check("ffprobe", True, f"{version} ({exe})")
 
 
 def _database(settings: Settings) -> Check:

@@ -81,7 +81,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "run_id": "the run that captured it",
             "post_id": "the post it shows, if any",
             "article_id": "the article it shows, if any",
-            "kind": "html, page_screenshot, data, screenshot, photo, video or poster",
+            "kind": "html, page_screenshot, data, screenshot, photo, video, poster, audio or captions",
             "captured_at": "when it was captured",
             "sha256": "SHA-256 of the file",
             "path": "the file, relative to the data directory (shown as a thumbnail or a link)",
@@ -91,6 +91,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "height": "height in pixels",
             "source_url": "where it came from",
             "source": "for data: syndication or oembed",
+            "duration": "length in seconds (videos and audio, as ffprobe read the stored file)",
+            "checked_as": "JSON, for media: how the file was checked and what it was found to be (tool, container, codecs)",
         },
     },
     "thumbnails": {

@@ -32,9 +32,9 @@ class FoundEmbed:
 
 @dataclass
 class MediaItem:
-    kind: Literal["photo", "video", "poster"]
+    kind: Literal["photo", "video", "poster", "audio", "captions"]
     url: str
-    """The URL to copy: a photo at full size, the best video variant."""
+    """The URL to copy: a photo at full size, the best video variant, an audio or caption file."""
     width: int | None = None
     height: int | None = None
     content_type: str | None = None

@@ -1,18 +1,59 @@
-"""Copying a post's photos, videos and posters, and checking images with Pillow."""
+"""Copying a post's media, and keeping each file only if it is what it claims to be.
+
+- Images (photos, posters) are decoded by Pillow, header first, so a bomb is refused
+  before any pixel is decoded.
+- Videos and audio are read by ffprobe from the stored file (``archiver.plumbing.ffprobe``):
+  the container must be the one the Content-Type names (MP4, WebM, MPEG-TS segments;
+  MP4/M4A, MP3, AAC, Ogg, WAV, FLAC for audio), hold a stream of the right kind, and
+  be whole. Duration, size and codecs are recorded.
+- HLS playlists and caption files (WebVTT, SubRip) are text, parsed here.
+
+A file that is not what it claims is refused with a ContentError: the post gets a
+per-post error and is not marked complete, and the bytes stay only as the exchange that
+brought them. Without ffprobe a video cannot be checked, so it is refused too: accepting
+it unchecked is how an HTML page came to be archived as a post's video.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import io
-from dataclasses import dataclass
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from ..plumbing.blobs import Blob
 from ..config import Settings
-from ..errors import ContentError, BadStatus
-from ..plumbing.net import Fetcher, Kind
+from ..errors import BadStatus, ContentError
 from ..platforms.base import MediaItem
+from ..plumbing import ffprobe
+from ..plumbing.blobs import Blob
+from ..plumbing.net import Fetcher, Kind
+from .store import CaptureFile
 
 IMAGE_MIMES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+
+# A claimed type, and the ffprobe demuxer that must be able to read the file.
+VIDEO_TYPES = {
+    "video/mp4": "mov", "video/quicktime": "mov", "video/x-m4v": "mov",
+    "video/webm": "matroska", "video/x-matroska": "matroska",
+    "video/mp2t": "mpegts",  # HLS segments
+}
+AUDIO_TYPES = {
+    "audio/mp4": "mov", "audio/x-m4a": "mov", "audio/m4a": "mov",
+    "audio/mpeg": "mp3", "audio/mp3": "mp3",
+    "audio/aac": "aac", "audio/x-aac": "aac",
+    "audio/ogg": "ogg", "audio/opus": "ogg",
+    "audio/webm": "matroska",
+    "audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav",
+    "audio/flac": "flac", "audio/x-flac": "flac",
+}
+PLAYLIST_TYPES = {"application/x-mpegurl", "application/vnd.apple.mpegurl", "audio/mpegurl", "audio/x-mpegurl"}
+CAPTION_TYPES = {"text/vtt": "webvtt", "application/x-subrip": "subrip", "text/srt": "subrip", "application/srt": "subrip"}
+TEXT_CAP = 5 * 1024 * 1024
+"""Largest playlist or caption file read: both are small text files."""
+PLAYLIST_ONLY = "only its HLS playlist was copied, not the video's segments"
 
 
 @dataclass
@@ -22,6 +63,17 @@ class MediaCopy:
     mime: str
     width: int | None
     height: int | None
+    duration: float | None = None
+    checked_as: dict[str, object] = field(default_factory=dict)
+    """How the file was checked and what it was found to be: tool, format, codecs…"""
+    shortfall: str | None = None
+    """Kept, yet not the whole of what the post shows (a playlist without its segments)."""
+
+    def capture(self) -> CaptureFile:
+        return CaptureFile(
+            self.item.kind, self.blob, self.mime, self.width, self.height, self.item.url,
+            duration=self.duration, checked_as=json.dumps(self.checked_as, sort_keys=True) if self.checked_as else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -52,18 +104,197 @@ def inspect_image(data: bytes, max_pixels: int, item: str | None = None) -> Imag
     return ImageInfo(width, height, IMAGE_MIMES.get(image_format, f"image/{image_format.lower() or 'unknown'}"))
 
 
+def _fetch_kind(item: MediaItem) -> Kind:
+    if item.kind in ("photo", "poster"):
+        return "image"
+    if item.kind == "captions" or (item.content_type or "").lower() in PLAYLIST_TYPES:
+        return "other"  # small text, held in memory
+    return "video"  # videos and audio go straight to disk
+
+
 async def copy_media(fetcher: Fetcher, settings: Settings, item: MediaItem) -> MediaCopy:
-    kind: Kind = "video" if item.kind == "video" else "image"
+    """Fetch one media item and check it is what it claims; raises ItemError if not."""
+    kind = _fetch_kind(item)
     response = await fetcher.get(item.url, kind)
     if response.status != 200:
         raise BadStatus(f"{item.kind} answered HTTP {response.status}", item.url, response.status)
     if response.blob is None:
         raise ContentError(f"{item.kind} is empty", item.url)
+    blob = response.blob
     if kind == "image":
         assert response.body is not None
         info = await asyncio.to_thread(inspect_image, response.body, settings.limits.image_pixels, item.url)
-        return MediaCopy(item, response.blob, info.mime, info.width, info.height)
-    mime = response.content_type or item.content_type or "video/mp4"
-    if not mime.startswith("video/"):
-        raise ContentError(f"expected a video, got {mime}", item.url)
-    return MediaCopy(item, response.blob, mime, item.width, item.height)
+        return MediaCopy(item, blob, info.mime, info.width, info.height, checked_as={"tool": "Pillow", "format": info.mime})
+    claimed = response.content_type or (item.content_type or "").lower() or ("video/mp4" if item.kind == "video" else "")
+    path = settings.data_dir / blob.path
+    if item.kind == "video" and claimed in PLAYLIST_TYPES:
+        data = response.body if response.body is not None else await asyncio.to_thread(_read_text_file, path, item.url)
+        playlist = check_playlist(data, item.url)
+        return MediaCopy(item, blob, claimed, item.width, item.height, playlist.duration, playlist.verdict(), PLAYLIST_ONLY)
+    if item.kind == "video":
+        return await check_video(item, blob, path, claimed)
+    if item.kind == "audio":
+        return await check_audio(item, blob, path, claimed)
+    if item.kind == "captions":
+        data = response.body if response.body is not None else await asyncio.to_thread(_read_text_file, path, item.url)
+        return MediaCopy(item, blob, claimed, None, None, checked_as=check_captions(data, claimed, item.url))
+    raise ContentError(f"no check for media of kind {item.kind}", item.url)
+
+
+# ---------------------------------------------------------------------- video and audio
+
+
+async def check_video(item: MediaItem, blob: Blob, path: Path, claimed: str) -> MediaCopy:
+    """A video the container of ``claimed`` holds, whole, with a picture of some size."""
+    demuxer = VIDEO_TYPES.get(claimed)
+    if demuxer is None:
+        raise ContentError(f"expected a video, got {claimed or 'no content type'}", item.url)
+    probe = await ffprobe.probe(path, sorted(set(VIDEO_TYPES.values())), "video", item.url)
+    _check_whole(probe, claimed, demuxer, "video", item.url)
+    pictures = probe.of_kind("video")
+    if not pictures:
+        raise ContentError(f"{claimed} file holds no video stream", item.url)
+    width, height = pictures[0].width, pictures[0].height
+    if not width or not height:
+        raise ContentError("video stream without a picture size", item.url)
+    return MediaCopy(item, blob, claimed, width, height, probe.duration, _verdict(probe, width, height))
+
+
+async def check_audio(item: MediaItem, blob: Blob, path: Path, claimed: str) -> MediaCopy:
+    """Sound in the container ``claimed`` names, whole; cover art allowed, a video not."""
+    demuxer = AUDIO_TYPES.get(claimed)
+    if demuxer is None:
+        raise ContentError(f"expected audio, got {claimed or 'no content type'}", item.url)
+    probe = await ffprobe.probe(path, sorted(set(AUDIO_TYPES.values())), "audio", item.url)
+    _check_whole(probe, claimed, demuxer, "audio", item.url)
+    if not probe.of_kind("audio"):
+        raise ContentError(f"{claimed} file holds no audio stream", item.url)
+    if probe.of_kind("video"):
+        raise ContentError(f"{claimed} file holds a video stream: not audio alone", item.url)
+    return MediaCopy(item, blob, claimed, None, None, probe.duration, _verdict(probe, None, None))
+
+
+def _check_whole(probe: ffprobe.Probe, claimed: str, demuxer: str, what: str, item: str) -> None:
+    if demuxer not in probe.formats:
+        raise ContentError(f"claims to be {claimed} but is {probe.format_name}", item)
+    damage = probe.container_complaints
+    if damage:
+        raise ContentError(f"damaged or cut-short {what} ({damage[0]})", item)
+    for stream in probe.streams:
+        declared, read = stream.declared_packets, stream.read_packets
+        if declared is not None and read is not None and read < declared:
+            raise ContentError(f"cut-short {what}: {read} of {declared} {stream.kind} packets in the file", item)
+
+
+def _verdict(probe: ffprobe.Probe, width: int | None, height: int | None) -> dict[str, object]:
+    verdict: dict[str, object] = {
+        "tool": probe.tool,
+        "format": probe.format_name,
+        "codecs": [f"{s.kind}:{s.codec}" for s in probe.streams],
+        "duration": probe.duration,
+    }
+    if width and height:
+        verdict.update(width=width, height=height)
+    if probe.other_complaints:
+        verdict["notes"] = probe.other_complaints[:5]
+    return verdict
+
+
+# ---------------------------------------------------------------------- text: playlists and captions
+
+
+def _read_text_file(path: Path, item: str) -> bytes:
+    with path.open("rb") as f:
+        data = f.read(TEXT_CAP + 1)
+    if len(data) > TEXT_CAP:
+        raise ContentError(f"larger than the {TEXT_CAP} bytes a playlist or caption file may have", item)
+    return data
+
+
+def _text(data: bytes, what: str, item: str) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ContentError(f"not {what} (not UTF-8 text)", item) from None
+    if "\x00" in text:
+        raise ContentError(f"not {what} (binary data)", item)
+    return text
+
+
+@dataclass(frozen=True)
+class Playlist:
+    master: bool
+    """True for a list of variants (each a playlist), False for a list of segments."""
+    entries: int
+    duration: float | None
+    """The sum of the segments' durations, for a media playlist."""
+
+    def verdict(self) -> dict[str, object]:
+        kind = "master" if self.master else "media"
+        return {"tool": "archiver", "format": f"HLS {kind} playlist", "entries": self.entries, "duration": self.duration}
+
+
+_EXTINF = re.compile(r"^#EXTINF:\s*([0-9]+(?:\.[0-9]*)?)\s*(?:,.*)?$")
+
+
+def check_playlist(data: bytes, item: str) -> Playlist:
+    """An M3U (HLS) playlist: the header, then every URI announced by the tag before it."""
+    lines = [line.strip() for line in _text(data, "an HLS playlist", item).splitlines()]
+    if not lines or lines[0] != "#EXTM3U":
+        raise ContentError("not an HLS playlist (no #EXTM3U header)", item)
+    variants = segments = 0
+    duration = 0.0
+    pending: str | None = None
+    for number, line in enumerate(lines[1:], start=2):
+        if not line:
+            continue
+        if line.startswith("#EXT-X-STREAM-INF:") or line.startswith("#EXTINF"):
+            if pending is not None:
+                raise ContentError(f"not a valid HLS playlist (line {number}: a tag where a URI belongs)", item)
+            if line.startswith("#EXTINF"):
+                length = _EXTINF.match(line)
+                if length is None:
+                    raise ContentError(f"not a valid HLS playlist (line {number}: a malformed #EXTINF)", item)
+                duration += float(length.group(1))
+                pending = "segment"
+            else:
+                pending = "variant"
+        elif line.startswith("#"):
+            continue  # other tags and comments
+        else:
+            if pending is None:
+                raise ContentError(f"not a valid HLS playlist (line {number}: a URI no tag announces)", item)
+            if urlsplit(line).scheme.lower() not in ("", "http", "https"):
+                raise ContentError(f"not a valid HLS playlist (line {number}: a URI that is not a web address)", item)
+            variants += pending == "variant"
+            segments += pending == "segment"
+            pending = None
+    if pending is not None:
+        raise ContentError("not a valid HLS playlist (it ends before its last URI)", item)
+    if variants and segments:
+        raise ContentError("not a valid HLS playlist (it mixes variants and segments)", item)
+    if not (variants or segments):
+        raise ContentError("not a valid HLS playlist (it lists nothing)", item)
+    return Playlist(bool(variants), variants or segments, None if variants else duration)
+
+
+_VTT_HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
+_VTT_CUE = re.compile(r"^(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\d{2}\.\d{3}")
+_SRT_CUE = re.compile(r"^\d+:\d{2}:\d{2},\d{3}\s+-->\s+\d+:\d{2}:\d{2},\d{3}")
+
+
+def check_captions(data: bytes, claimed: str, item: str) -> dict[str, object]:
+    """A WebVTT or SubRip file, as its type says: header and cue timings."""
+    form = CAPTION_TYPES.get(claimed)
+    if form is None:
+        raise ContentError(f"expected captions (WebVTT or SubRip), got {claimed or 'no content type'}", item)
+    lines = [line.strip() for line in _text(data, "a caption file", item).splitlines()]
+    if form == "webvtt":
+        if not lines or not _VTT_HEADER.match(lines[0]):
+            raise ContentError("not a WebVTT file (no WEBVTT header)", item)
+        cues = sum(1 for line in lines if _VTT_CUE.match(line))
+    else:
+        cues = sum(1 for line in lines if _SRT_CUE.match(line))
+        if not cues:
+            raise ContentError("not a SubRip file (no cue timings)", item)
+    return {"tool": "archiver", "format": form, "cues": cues}

@@ -66,6 +66,10 @@ class CaptureFile:
     thumbnail: Thumbnail | None = None  # made before saving, so Pillow never holds the write lock
     dhash: str | None = None
     """The image's perceptual hash, when it was made with the thumbnail (else the run's end makes it)."""
+    duration: float | None = None
+    """Seconds, for a video or audio file (as ffprobe read it)."""
+    checked_as: str | None = None
+    """JSON: how a media file was checked and what it was found to be (archiver.steps.media)."""
 
 
 POST_FIELDS = ", ".join(FIELDS[KINDS["posts"]])
@@ -206,8 +210,8 @@ class Store:
         self._register_blob(c, capture.blob)
         cursor = c.execute(
             """INSERT INTO captures (run_id, post_id, article_id, kind, captured_at, sha256, path, mime, bytes,
-                                     width, height, source_url, source)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                     width, height, source_url, source, duration, checked_as)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 run_id,
                 post_id,
@@ -222,6 +226,8 @@ class Store:
                 capture.height,
                 capture.source_url,
                 capture.source,
+                capture.duration,
+                capture.checked_as,
             ),
         )
         capture_id = int(cursor.lastrowid or 0)

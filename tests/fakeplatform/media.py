@@ -1,7 +1,10 @@
-"""Deterministic media bytes: JPEGs with visible content, fake mp4s, a PNG bomb.
+"""Deterministic media bytes: JPEGs with visible content, real MP4s, a PNG bomb, and
+hostile files that claim to be what they are not.
 
 Everything is a pure function of its arguments and memoised, so every World (and every
-test) sees byte-identical files and each file is generated once per process.
+test) sees byte-identical files and each file is generated once per process. Videos and
+audio are encoded by ffmpeg (``setup.sh`` installs it) in bit-exact mode: Pillow cannot
+write an MP4, and a hand-made one would prove nothing about a real container.
 """
 
 from __future__ import annotations
@@ -9,7 +12,10 @@ from __future__ import annotations
 import hashlib
 import io
 import random
+import shutil
 import struct
+import subprocess
+import tempfile
 import threading
 import zlib
 from functools import lru_cache
@@ -104,15 +110,90 @@ def jpeg_size(variant: str | None, width: int, height: int) -> tuple[int, int]:
     return img.size
 
 
-_FTYP = struct.pack(">I4s4sI16s", 32, b"ftyp", b"isom", 0x200, b"isomiso2avc1mp41")
+def _ffmpeg(args: list[str], suffix: str, stdin: bytes | None = None) -> bytes:
+    """What ffmpeg writes for ``args`` (inputs and options), as bytes; ``stdin`` feeds ``pipe:0``."""
+    exe = shutil.which("ffmpeg")
+    if exe is None:
+        raise RuntimeError("the fake platform encodes its videos with ffmpeg: run setup.sh (apt-get install ffmpeg)")
+    with tempfile.TemporaryDirectory(prefix="fake-media-") as tmp:
+        out = f"{tmp}/out{suffix}"
+        subprocess.run(
+            [exe, "-v", "error", *([] if stdin else ["-nostdin"]), "-y", *args, "-threads", "1",
+             "-map_metadata", "-1", "-fflags", "+bitexact", "-flags", "+bitexact", out],
+            check=True, timeout=120, input=stdin, stdin=None if stdin else subprocess.DEVNULL, capture_output=True,
+        )
+        with open(out, "rb") as f:
+            return f.read()
+
+
+def _seeded(seed: str) -> int:
+    return int.from_bytes(hashlib.sha256(seed.encode()).digest()[:4], "big")
 
 
 @lru_cache(maxsize=128)
-def fake_mp4(seed: str, size: int) -> bytes:
-    """An ``ftyp`` box then one ``mdat`` box of seeded noise: sniffs as mp4, exact size."""
-    payload = size - len(_FTYP) - 8
-    body = random.Random(seed).randbytes(payload)
-    return _FTYP + struct.pack(">I4s", payload + 8, b"mdat") + body
+def mp4(seed: str, width: int, height: int, seconds: float = 1.0, audio: bool = True) -> bytes:
+    """A real, playable H.264 (+ AAC) MP4: moving test pattern tinted by ``seed`` and a
+    tone whose pitch comes from it, so different seeds give different files. Sizes are
+    rounded down to even numbers (4:2:0 video needs them); ``mp4_size`` says which."""
+    width, height = mp4_size(width, height)
+    n = _seeded(seed)
+    video = ["-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=10:duration={seconds},hue=h={n % 360}"]
+    sound = ["-f", "lavfi", "-i", f"sine=frequency={200 + n % 800}:duration={seconds}"] if audio else []
+    codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    codecs += ["-c:a", "aac", "-b:a", "64k"] if audio else []
+    return _ffmpeg([*video, *sound, *codecs, "-metadata", f"comment={seed}", "-movflags", "+faststart"], ".mp4")
+
+
+def mp4_size(width: int, height: int) -> tuple[int, int]:
+    """The pixel size :func:`mp4` encodes for a requested size."""
+    return max(2, width - width % 2), max(2, height - height % 2)
+
+
+@lru_cache(maxsize=8)
+def webm(seed: str, width: int, height: int) -> bytes:
+    """A real VP8 WebM of one second, no sound."""
+    width, height = mp4_size(width, height)
+    n = _seeded(seed)
+    return _ffmpeg(
+        ["-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=10:duration=1,hue=h={n % 360}",
+         "-c:v", "libvpx", "-deadline", "realtime", "-b:v", "200k"],
+        ".webm",
+    )
+
+
+@lru_cache(maxsize=8)
+def mpegts(seed: str, width: int, height: int) -> bytes:
+    """One HLS-style MPEG-TS segment: the same picture and tone as :func:`mp4`, remuxed."""
+    return _ffmpeg(["-f", "mp4", "-i", "pipe:0", "-c", "copy", "-f", "mpegts"], ".ts", stdin=mp4(seed, width, height))
+
+
+@lru_cache(maxsize=8)
+def m4a(seed: str, seconds: float = 1.0) -> bytes:
+    """A real AAC audio file in an MP4 (.m4a) container."""
+    n = _seeded(seed)
+    return _ffmpeg(
+        ["-f", "lavfi", "-i", f"sine=frequency={200 + n % 800}:duration={seconds}", "-c:a", "aac", "-b:a", "64k"],
+        ".m4a",
+    )
+
+
+def truncated(data: bytes, fraction: float = 0.6) -> bytes:
+    """The first part of a file, as a dropped connection or a full disk leaves it."""
+    return data[: int(len(data) * fraction)]
+
+
+def html_page(title: str = "Log in") -> bytes:
+    """What a CDN or a login wall sends instead of the file asked for."""
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title></head>"
+        f"<body><h1>{title}</h1><p>Please log in to continue.</p></body></html>\n"
+    ).encode()
+
+
+def webvtt(lines: list[str]) -> bytes:
+    """Captions: one cue per line, a second each."""
+    cues = [f"00:00:{i:02d}.000 --> 00:00:{i + 1:02d}.000\n{text}\n" for i, text in enumerate(lines)]
+    return ("WEBVTT\n\n" + "\n".join(cues)).encode()
 
 
 def hls_playlist(variants: list[dict[str, object]]) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
@@ -74,15 +75,17 @@ class ImageAsset:
 
 @dataclass
 class VideoAsset:
-    """Pseudo-random bytes behind an mp4 ``ftyp`` header; not playable, but stable."""
+    """A real one-second MP4 of this size, encoded by ffmpeg on first request."""
 
     seed: str
-    size: int
+    width: int
+    height: int
+    audio: bool = True
 
     content_type = "video/mp4"
 
     def render(self, variant: str | None) -> bytes:
-        return media_gen.fake_mp4(self.seed, self.size)
+        return media_gen.mp4(self.seed, self.width, self.height, audio=self.audio)
 
 
 @dataclass
@@ -205,8 +208,10 @@ class Media:
         for url, ctype, rate in self._streams():
             path = url.split("?", 1)[0]
             if ctype == "video/mp4":
-                # About one second of video at that bitrate: a few hundred KB at most.
-                out[path] = VideoAsset(path, max(64_000, (rate or 0) // 8) if rate else 96_000)
+                # One second of video at the size its URL names (a GIF's: the media's own).
+                size = re.search(r"/(\d+)x(\d+)/", path)
+                w, h = (int(size.group(1)), int(size.group(2))) if size else (self.width, self.height)
+                out[path] = VideoAsset(path, w, h, audio=self.kind != "animated_gif")
             else:
                 out[path] = BytesAsset(ctype, media_gen.hls_playlist(self.variants()))
         return out
