@@ -311,7 +311,7 @@ def test_doctor_passes_here_and_names_the_browser(env: dict[str, str], tmp_path:
     assert "FAIL" not in result.stdout
     report = json.loads(invoke(["--data", str(tmp_path), "doctor", "--json"], env).stdout)
     assert report["ok"] is True
-    assert {c["name"] for c in report["checks"]} >= {"archiver", "packages", "browser", "database"}
+    assert {c["name"] for c in report["checks"]} >= {"archiver", "packages", "browser", "ffprobe", "database"}
 
 
 def test_doctor_with_a_missing_browser_exits_1_with_a_reason_and_a_fix(env: dict[str, str], tmp_path: Path) -> None:

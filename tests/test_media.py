@@ -188,3 +188,24 @@ def test_without_ffprobe_a_video_is_an_error_not_a_capture(
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # a machine without ffmpeg
     with pytest.raises(ContentError, match="cannot check video: ffprobe not installed"):
         copy(settings, MediaItem("video", url))
+
+
+def test_doctor_says_when_ffprobe_is_missing_and_how_to_get_it(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from archiver.plumbing.browser import find_browser
+
+    browser = find_browser(Settings()).path
+    assert browser, "the tests need a system Chromium"
+    (tmp_path / "empty").mkdir()
+    env = {**os.environ, "PATH": str(tmp_path / "empty"), "ARCHIVER_BROWSER": browser}
+    proc = subprocess.run(
+        [sys.executable, "-m", "archiver.cli", "--data", str(tmp_path / "data"), "doctor"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stdout.splitlines()
+    [failed] = [i for i, line in enumerate(lines) if line.startswith("FAIL")]
+    assert lines[failed].startswith("FAIL ffprobe") and "videos cannot be checked" in lines[failed]
+    assert lines[failed + 1].strip().startswith("fix:") and "ffmpeg" in lines[failed + 1]

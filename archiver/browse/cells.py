@@ -76,6 +76,17 @@ def thumb_of(row: Any) -> dict[str, Any] | None:
     return {"path": row["t_path"], "width": row["t_width"], "height": row["t_height"]}
 
 
+def media_format(row: Any) -> str:
+    """A short name for a media file's type: mp4, webm, HLS playlist…"""
+    try:
+        mime = str(raw(row, "mime") or "")
+    except (IndexError, KeyError):
+        return "file"
+    if "mpegurl" in mime:
+        return "HLS playlist"
+    return {"video/mp2t": "MPEG-TS", "audio/mpeg": "mp3", "audio/mp4": "m4a"}.get(mime, mime.split("/")[-1] or "file")
+
+
 async def capture_cell(datasette: Any, db: Any, row: Any, value: str) -> Markup | None:
     """A captures row's file: a thumbnail, a video with its poster, or a link."""
     try:
@@ -92,7 +103,7 @@ async def capture_cell(datasette: Any, db: Any, row: Any, value: str) -> Markup 
                 [post_id, run_id],
             )
         ).first()
-        video = link(datasette, value, "▶ video (mp4)")
+        video = link(datasette, value, f"▶ video ({media_format(row)})")
         if poster is None:
             return video
         return Markup("{}{}").format(thumbnail(datasette, value, thumb_of(poster), "video poster"), video)
@@ -103,6 +114,10 @@ async def capture_cell(datasette: Any, db: Any, row: Any, value: str) -> Markup 
         return thumbnail(datasette, value, found, kind.replace("_", " "))
     if kind == "html":
         return link(datasette, value, "captured HTML (as plain text)")
+    if kind == "audio":
+        return link(datasette, value, f"♪ audio ({media_format(row)})")
+    if kind == "captions":
+        return link(datasette, value, "captions")
     return link(datasette, value, value)
 
 

@@ -123,8 +123,11 @@ async def copy_media(fetcher: Fetcher, settings: Settings, item: MediaItem) -> M
     blob = response.blob
     if kind == "image":
         assert response.body is not None
+        from PIL import __version__ as pillow
+
         info = await asyncio.to_thread(inspect_image, response.body, settings.limits.image_pixels, item.url)
-        return MediaCopy(item, blob, info.mime, info.width, info.height, checked_as={"tool": "Pillow", "format": info.mime})
+        verdict: dict[str, object] = {"tool": f"Pillow {pillow}", "format": info.mime}
+        return MediaCopy(item, blob, info.mime, info.width, info.height, checked_as=verdict)
     claimed = response.content_type or (item.content_type or "").lower() or ("video/mp4" if item.kind == "video" else "")
     path = settings.data_dir / blob.path
     if item.kind == "video" and claimed in PLAYLIST_TYPES:
