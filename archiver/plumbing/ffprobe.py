@@ -157,7 +157,7 @@ async def _run(exe: str, args: list[str], what: str, item: str | None, timeout: 
             asyncio.gather(_read_capped(proc.stdout, MAX_OUTPUT), _read_capped(proc.stderr, MAX_ERRORS), proc.wait()),
             timeout,
         )
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise ContentError(f"checking the {what} took longer than {timeout:g} s", item) from None
     finally:
         if proc.returncode is None:

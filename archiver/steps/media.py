@@ -251,7 +251,7 @@ def check_playlist(data: bytes, item: str) -> Playlist:
     for number, line in enumerate(lines[1:], start=2):
         if not line:
             continue
-        if line.startswith("#EXT-X-STREAM-INF:") or line.startswith("#EXTINF"):
+        if line.startswith(("#EXT-X-STREAM-INF:", "#EXTINF")):
             if pending is not None:
                 raise ContentError(f"not a valid HLS playlist (line {number}: a tag where a URI belongs)", item)
             if line.startswith("#EXTINF"):
