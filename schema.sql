@@ -118,7 +118,7 @@ CREATE TABLE captures (
     height INTEGER,
     source_url TEXT,
     source TEXT,                -- for data: 'syndication' or 'oembed'
-    duration REAL,              -- seconds, for videos and audio (read by ffprobe); NULL before v5
+    duration REAL,              -- seconds, for videos and audio (read by ffprobe); NULL before v6
     checked_as TEXT             -- JSON, for media: how the file was checked and what it is (tool, format, codecs)
 );
 

@@ -255,6 +255,8 @@ def make_v4(settings: Settings) -> None:
         )
         prev = digest
     conn.execute("DELETE FROM log_late")
+    for column in ("duration", "checked_as"):  # added by version 6 (0006_media)
+        conn.execute(f"ALTER TABLE captures DROP COLUMN {column}")
     conn.execute("DELETE FROM schema_migrations WHERE version > 4")
     conn.execute("COMMIT")
     conn.close()

@@ -172,7 +172,7 @@ def test_rows_from_before_the_log_are_chained_late_not_called_tampering(copy: Se
     conn = db.connect(copy.db_path)
     for table in ("log", "log_late", "signing_keys", "image_hashes"):
         conn.execute(f"DROP TABLE {table}")
-    for column in ("duration", "checked_as"):  # added by version 5, which upgrading adds again
+    for column in ("duration", "checked_as"):  # added by version 6 (0006_media), which upgrading adds again
         conn.execute(f"ALTER TABLE captures DROP COLUMN {column}")
     conn.execute("DELETE FROM schema_migrations WHERE version >= 4")
     conn.close()
