@@ -151,7 +151,7 @@ CREATE TABLE events (
 -- `archiver verify` re-checks it. See archiver/evidence/chain.py.
 CREATE TABLE log (
     seq INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('capture', 'status_check', 'post', 'article', 'citation', 'event', 'blob')),
+    kind TEXT NOT NULL CHECK (kind IN ('capture', 'capture_v2', 'status_check', 'post', 'article', 'citation', 'event', 'blob')),
     ref_table TEXT NOT NULL CHECK (ref_table IN ('captures', 'status_checks', 'posts', 'articles', 'article_posts',
                                                  'events', 'blobs')),
     ref_id INTEGER,             -- the logged row's id in ref_table; NULL for blobs and article_posts

@@ -190,6 +190,15 @@ def test_changed_blob_mime(copy: Settings) -> None:
     assert_reported(verify(copy), "row_changed", blob["sha256"])
 
 
+def test_changed_media_check_of_a_capture(copy: Settings) -> None:
+    """What checked a file (``checked_as``) and a video's ``duration`` are shown to readers too."""
+    capture = one(copy, "SELECT * FROM captures WHERE kind = 'photo' AND checked_as IS NOT NULL LIMIT 1")
+    sql(copy, "UPDATE captures SET checked_as = '{\"tool\": \"nothing\"}' WHERE id = ?", capture["id"])
+    assert_reported(verify(copy), "row_changed", f"captures row {capture['id']}")
+    sql(copy, "UPDATE captures SET checked_as = ?, duration = 12.5 WHERE id = ?", capture["checked_as"], capture["id"])
+    assert_reported(verify(copy), "row_changed", f"captures row {capture['id']}")
+
+
 def test_edited_article_title_and_url(copy: Settings) -> None:
     article = one(copy, "SELECT * FROM articles WHERE url = ?", S.JULIACA_URL)
     sql(copy, "UPDATE articles SET title = 'Calm day in Juliaca' WHERE id = ?", article["id"])
@@ -229,7 +238,18 @@ V4_LOG = """CREATE TABLE log (
 )"""
 
 
-def _v4_digest(r: sqlite3.Row, seq: int, prev: str) -> str:
+V4_CAPTURE_FIELDS = ("id", "run_id", "post_id", "article_id", "kind", "captured_at", "sha256", "path", "mime",
+                     "bytes", "width", "height", "source_url", "source")
+
+
+def _v4_capture_sha256(conn: sqlite3.Connection, capture_id: int) -> str:
+    """A capture's content hash as schema version 4 defined it (written out here, not imported)."""
+    row = conn.execute(f"SELECT {', '.join(V4_CAPTURE_FIELDS)} FROM captures WHERE id = ?", (capture_id,)).fetchone()
+    value = {"table": "captures", "row": {name: row[name] for name in V4_CAPTURE_FIELDS}}
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+
+
+def _v4_digest(r: sqlite3.Row | dict[str, object], seq: int, prev: str) -> str:
     """An entry's hash as schema version 4 defined it (written out here, not imported)."""
     fields = {"seq": seq, "kind": r["kind"], "ref_table": r["ref_table"], "ref_id": r["ref_id"],
               "logged_at": r["logged_at"], "late": r["late"], "content_sha256": r["content_sha256"], "prev_sha256": prev}
@@ -248,10 +268,14 @@ def make_v4(settings: Settings) -> None:
     conn.execute("CREATE UNIQUE INDEX log_ref ON log(ref_table, ref_id)")
     prev = "0" * 64
     for seq, r in enumerate(kept, start=1):
-        digest = _v4_digest(r, seq, prev)
+        kind, content = r["kind"], r["content_sha256"]
+        if kind == "capture_v2":  # version 4 logged captures as 'capture', without duration and checked_as
+            kind, content = "capture", _v4_capture_sha256(conn, r["ref_id"])
+        v4 = {**dict(r), "kind": kind, "content_sha256": content}
+        digest = _v4_digest(v4, seq, prev)
         conn.execute(
             "INSERT INTO log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-            (seq, r["kind"], r["ref_table"], r["ref_id"], r["logged_at"], r["late"], r["content_sha256"], prev, digest),
+            (seq, kind, r["ref_table"], r["ref_id"], r["logged_at"], r["late"], content, prev, digest),
         )
         prev = digest
     conn.execute("DELETE FROM log_late")

@@ -141,7 +141,7 @@ TABLES: dict[str, dict[str, Any]] = {
         "facets": ["kind"],
         "columns": {
             "seq": "position in the chain",
-            "kind": "capture, status_check, post, article, citation, event or blob",
+            "kind": "capture (capture_v2 from schema version 6: with duration and checked_as), status_check, post, article, citation, event or blob",
             "ref_table": "the table of the logged row",
             "ref_id": "the logged row's id (empty for blobs and article_posts)",
             "ref_key": "blobs: the SHA-256; article_posts: JSON [article_id, post_id, link]",

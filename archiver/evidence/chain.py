@@ -39,6 +39,12 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "id", "run_id", "post_id", "article_id", "kind", "captured_at", "sha256", "path", "mime", "bytes",
         "width", "height", "source_url", "source",
     ),
+    # Version 6 records what checked a media file (ffprobe, Pillow) and a video's duration:
+    # captures logged from then on hash those too.
+    "capture_v2": (
+        "id", "run_id", "post_id", "article_id", "kind", "captured_at", "sha256", "path", "mime", "bytes",
+        "width", "height", "source_url", "source", "duration", "checked_as",
+    ),
     "status_check": ("id", "post_id", "run_id", "checked_at", "status", "signals"),
     "post": (
         "id", "platform", "native_id", "url", "author_handle", "author_name", "text", "lang", "created_at",
@@ -57,12 +63,12 @@ FIELDS: dict[str, tuple[str, ...]] = {
 """The fields hashed, per kind of entry. Never change a kind's fields: add a kind."""
 
 TABLE_OF = {
-    "capture": "captures", "status_check": "status_checks", "post": "posts", "article": "articles",
+    "capture": "captures", "capture_v2": "captures", "status_check": "status_checks", "post": "posts", "article": "articles",
     "citation": "article_posts", "event": "events", "blob": "blobs",
 }
 KINDS = {table: kind for kind, table in TABLE_OF.items()}
-"""The kind new entries of each table are written as."""
-ONCE = frozenset({"capture", "status_check", "event", "blob"})
+"""The kind new entries of each table are written as: the last kind listed for it."""
+ONCE = frozenset({"capture", "capture_v2", "status_check", "event", "blob"})
 """Kinds whose rows archiver never changes: exactly one entry each, checked as logged."""
 KEYS: dict[str, tuple[str, ...]] = {"blobs": ("sha256",), "article_posts": ("article_id", "post_id", "link")}
 """Tables whose rows are not named by an integer ``id``: their entries name them by ``ref_key``."""

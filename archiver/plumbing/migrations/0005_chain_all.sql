@@ -9,7 +9,7 @@ ALTER TABLE log RENAME TO log_v4;
 
 CREATE TABLE log (
     seq INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('capture', 'status_check', 'post', 'article', 'citation', 'event', 'blob')),
+    kind TEXT NOT NULL CHECK (kind IN ('capture', 'capture_v2', 'status_check', 'post', 'article', 'citation', 'event', 'blob')),
     ref_table TEXT NOT NULL CHECK (ref_table IN ('captures', 'status_checks', 'posts', 'articles', 'article_posts',
                                                  'events', 'blobs')),
     ref_id INTEGER,
