@@ -52,8 +52,13 @@ def is_public_ip(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+# WHATWG URL: code points a host (domain) may not hold. A proxy, a resolver or another
+# parser could each read such a host differently from us.
+_FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20\x7f#%/:<>?@\[\\\]^|]")
+
+
 def check_url(url: str, *, allow_private: bool) -> None:
-    """Refuse a URL by its form: scheme, literal address, local name.
+    """Refuse a URL by its form: malformed (port, host), scheme, literal address, local name.
 
     Names are checked again at connect time when archiver resolves them itself;
     behind a proxy the proxy resolves them, so this is all that can be checked.
@@ -61,12 +66,17 @@ def check_url(url: str, *, allow_private: bool) -> None:
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        port = parts.port  # raises on a port that is not a number in 0-65535
     except ValueError as e:
         raise BlockedURL(f"not a valid URL ({e})", url) from None
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
         raise BlockedURL(f"scheme {parts.scheme or '(none)'}: is not fetched", url)
     if not host:
         raise BlockedURL("no host in URL", url)
+    if port == 0:
+        raise BlockedURL("not a valid URL (port 0)", url)
+    if "[" not in parts.netloc and _FORBIDDEN_IN_HOST.search(host):
+        raise BlockedURL(f"not a valid URL (host {host!r})", url)
     if allow_private:
         return
     refusal = _host_refusal(host.rstrip(".").lower())
