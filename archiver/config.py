@@ -20,7 +20,8 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    """Caps on response sizes, so one hostile server cannot fill the disk or memory."""
+    """Caps on response sizes and on reading them, so one hostile server cannot fill the
+    disk or memory, or stall a run."""
 
     html: int = 15 * MB
     json: int = 5 * MB
@@ -30,6 +31,15 @@ class Limits:
     """Redirect pages, short-link interstitials and anything unclassified."""
     image_pixels: int = 90_000_000
     """Pillow's decompression-bomb guard: more pixels than this is refused."""
+    depth: int = 512
+    """Elements nested deeper than this in an article are flattened into their ancestor
+    before parsing, as Chromium does at 512: parsing deep nesting costs depth² steps."""
+    parse_seconds: float = 30.0
+    """Seconds to read one article (decode, parse, find title and embeds) in a reader
+    process; over it the reader is killed and the article fails. A 15 MB page takes ~1 s."""
+    parse_memory: int = 1024 * MB
+    """Address space of a reader process. A parsed page takes up to ~60 times its bytes
+    (a 14 MB page of tiny elements: 0.9 GB); over it the article fails."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,8 @@ class Settings:
     concurrency: int = 6
     """Posts and articles worked on at once; also the number of browser pages."""
     render_timeout: float = 30.0
+    parse_workers: int = 2
+    """Reader processes: articles parsed at once, each within ``limits``."""
     browser_path: str | None = None
     """Chromium to drive. None: Playwright's own if installed, else the system's."""
     max_hops: int = 10

@@ -20,10 +20,9 @@ from .plumbing.lock import Claim, claim_post
 from .config import Settings
 from .errors import ArchiverError, ContentError, BadStatus, ItemError
 from .evidence.provenance import seal_run
-from .steps.article import decode_body, title_of
+from .steps.reader import read_bounded, reader_pool
 from .steps.media import copy_media
 from .plumbing.net import Exchange, Fetcher
-from .platforms import find_embeds
 from .platforms.base import FoundEmbed, PostData
 from .platforms.twitter import api
 from .platforms.twitter.patterns import (
@@ -157,6 +156,8 @@ class Session:
         self._found: set[str] = set()
         """Distinct posts the run's targets cite: a post in two articles counts once."""
         self._card_offers: dict[str, list[asyncio.Task[ArticleShot | None]]] = {}
+        self._readers = reader_pool(settings)
+        """Processes that read articles (untrusted markup), bounded by ``settings.limits``."""
 
     # plumbing ------------------------------------------------------------------------
     async def __aenter__(self) -> Session:
@@ -170,6 +171,7 @@ class Session:
         self.summary.posts_found = len(self._found)
         if self._warming is not None:
             await self._warming
+        await self._readers.close()
         try:
             if self._renderer is not None:
                 await self._renderer.__aexit__(None, None, None)
@@ -205,13 +207,15 @@ class Session:
         self.store.record_exchange(self.run_id, "browser", exchange)
 
     def warm_up(self) -> None:
-        """Launch the browser in the background, so the first page does not wait for it."""
+        """Launch the browser and a reader in the background, so the first page does not wait for them."""
 
         async def launch() -> None:
+            readers = asyncio.create_task(self._readers.warm_up())
             try:
                 await self.renderer()
             except ArchiverError:
                 pass  # whoever needs the browser asks again, and reports the failure
+            await readers
 
         self._warming = asyncio.create_task(launch())
 
@@ -262,21 +266,20 @@ class Session:
             raise ContentError(f"not an article: content type {content_type or 'missing'}", url)
         if response.blob is None or response.body is None:
             raise ContentError("article is empty", url)
-        text = decode_body(response)
-        is_html = content_type in HTML_TYPES
+        page = await read_bounded(self._readers, response, self.settings.limits, url)
         unchanged = self.store.last_article_sha256(url) == response.blob.sha256
         shoot = self.page_policy == "always" or not unchanged
         article_id, new_article = self.store.save_article(
             self.run_id,
             url,
             final_url=response.url,
-            title=title_of(text, is_html),
+            title=page.title,
             http_status=response.status,
             content_type=content_type,
             captures=[CaptureFile("html", response.blob, content_type, source_url=response.url)] if shoot else [],
         )
         self.summary.articles += 1
-        embeds = find_embeds(text, content_type, response.url)
+        embeds = page.embeds
         page_task = asyncio.create_task(self._render_article(article_id, response.url) if shoot else _nothing())
         try:
             found = await asyncio.gather(*(self._embed_post(e) for e in embeds))
