@@ -63,16 +63,22 @@ class FileResponse:
     """A stored file, streamed in large chunks, with the safety headers (Datasette's
     response protocol: an object with ``asgi_send``)."""
 
-    def __init__(self, file: Path, content_type: str, download_name: str | None) -> None:
+    def __init__(
+        self, file: Path, content_type: str, download_name: str | None, *, inline_name: str | None = None
+    ) -> None:
         self.file = file
         self.content_type = content_type
         self.download_name = download_name
+        self.inline_name = inline_name
+        """Shown as it is, but saved under this name."""
 
     async def asgi_send(self, send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
         headers = dict(SAFETY_HEADERS)
         headers["content-type"] = self.content_type
         if self.download_name:
             headers["content-disposition"] = f'attachment; filename="{self.download_name}"'
+        elif self.inline_name:
+            headers["content-disposition"] = f'inline; filename="{self.inline_name}"'
         handle = await asyncio.to_thread(self.file.open, "rb")
         try:
             size = await asyncio.to_thread(lambda: Path(self.file).stat().st_size)

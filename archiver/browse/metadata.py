@@ -255,7 +255,8 @@ TABLES: dict[str, dict[str, Any]] = {
 QUERIES: dict[str, dict[str, Any]] = {
     "recently_deleted": {
         "title": "Recently deleted or unavailable posts",
-        "description": "Posts found gone, newest first: those that turned while watched, and those already gone when first archived.",
+        "description": "Posts found gone, newest first: those that turned while watched, and those already gone when first archived. cited_by lists each citing article once (JSON in CSV and JSON exports).",
+        "hide_sql": True,
         "sql": """with found as (
     select e.post_id, e.detected_at, e.kind from events e
     where e.kind in ('deleted', 'unavailable')
@@ -265,14 +266,16 @@ QUERIES: dict[str, dict[str, Any]] = {
       and not exists (select 1 from events e where e.post_id = p.id and e.kind = p.status)
 )
 select f.detected_at, f.kind, p.id as post_id, p.status as status_now, p.url, p.author_handle, p.text,
-       (select group_concat(a.url, ' ') from article_posts ap join articles a on a.id = ap.article_id
-        where ap.post_id = p.id) as cited_by
+       (select json_group_array(json_object('id', x.id, 'title', x.title)) from (
+            select distinct a.id, coalesce(a.title, a.url) as title from article_posts ap
+            join articles a on a.id = ap.article_id where ap.post_id = p.id) x) as cited_by
 from found f join posts p on p.id = f.post_id
 order by f.detected_at desc
 limit 1000""",
     },
     "articles_that_lost_embeds": {
         "title": "Articles that lost embeds",
+        "hide_sql": True,
         "description": "Citations no longer on the article's page, most recently removed first.",
         "sql": """select ap.removed_at, a.id as article_id, a.title, a.url as article_url, ap.link, ap.form,
        p.id as post_id, p.url as post_url, p.status, ap.embed_text
@@ -283,6 +286,7 @@ limit 1000""",
     },
     "edited_posts": {
         "title": "Posts edited since capture",
+        "hide_sql": True,
         "description": "Posts whose text changed after archiver first captured them; each change was captured again.",
         "sql": """select e.detected_at, p.id as post_id, p.url, p.author_handle,
        json_extract(e.detail, '$.before') as before, json_extract(e.detail, '$.after') as after
@@ -293,6 +297,7 @@ limit 1000""",
     },
     "author_posts": {
         "title": "An author's posts",
+        "hide_sql": True,
         "description": "Every archived post by one author: give the handle, with or without @.",
         "sql": """select p.id as post_id, p.created_at, p.status, p.url, p.text, p.first_archived_at
 from posts p
@@ -302,7 +307,8 @@ limit 1000""",
     },
     "article_captures": {
         "title": "Everything captured for one article",
-        "description": "The article's own captures (HTML, page screenshot) and those of every post it cites. Give the article's URL or id.",
+        "hide_sql": True,
+        "description": "The article's own captures (HTML, page screenshot) and those of every post it cites. Pick the article, or give its URL or id.",
         "sql": """with article as (
     select id from articles where url = trim(:article) or final_url = trim(:article) or cast(id as text) = trim(:article)
 )
@@ -325,7 +331,7 @@ def metadata() -> dict[str, Any]:
         "description": (
             "The social-media posts that news articles embedded, archived with screenshots, media and "
             "hashes, and re-checked by sweeps: which are still there, which were deleted or edited. "
-            "Start with posts (search them), or a canned query below."
+            "Start with articles (what happened to the posts each one cites), posts (search them) or recently deleted."
         ),
         "about": "archiver",
         "databases": {

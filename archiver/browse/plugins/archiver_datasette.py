@@ -1,15 +1,23 @@
-"""archiver's Datasette plugin: stored files, thumbnails in cells, a post's page, read-only.
+"""archiver's Datasette plugin: pages for people (an article's fate, a post's story, lean
+lists, sentences instead of JSON, evidence to take away), stored files, read-only.
 
 ``archiver serve`` registers it in-process; plain ``datasette`` loads it with
 ``--plugins-dir`` (this directory holds only this file, since Datasette loads every
 ``.py`` in it). Imports are absolute for that reason: loaded from a directory, this
 module is not part of a package.
 
+Everything is Datasette's own machinery: templates (row-archive-posts.html,
+row-archive-articles.html, lean ``_table-table-…`` lists, index/database/query pages),
+``render_cell`` for cells, ``extra_template_vars`` for what a page needs besides its
+row, ``extra_css_urls`` for the stylesheet (screen, phone and print), and
+``register_routes`` for files and evidence bundles.
+
 Hooks use only arguments that Datasette 0.65 and 1.0 both pass.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +25,19 @@ from datasette import hookimpl  # type: ignore[import-untyped]
 from datasette.utils.asgi import Response  # type: ignore[import-untyped]
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from archiver.browse import cells
+from archiver.browse import cells, downloads
+from archiver.browse.article_page import article_context
 from archiver.browse.files import FileResponse, delivery, is_blob_path
-from archiver.browse.metadata import DATABASE
-from archiver.browse.post_page import post_context, with_urls
+from archiver.browse.links import Links
+from archiver.browse.metadata import DATABASE, QUERIES
+from archiver.browse.post_page import post_context
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+BROWSE = Path(__file__).resolve().parent.parent
+TEMPLATES = BROWSE / "templates"
+STYLESHEET = BROWSE / "static" / "archiver.css"
 WRITE_ACTIONS = {"insert-row", "delete-row", "update-row", "upsert-row", "create-table", "drop-table", "alter-table"}
+DOWNLOAD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
+"""A readable file name we made (``twitter-<id>-screenshot-<time>.png``): nothing else is echoed into a header."""
 
 
 def archive_database(datasette: Any) -> Any:
@@ -39,17 +53,25 @@ def archive_database(datasette: Any) -> Any:
 
 @hookimpl
 def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
-    # Our templates first (the post page), Datasette's behind them for everything else.
+    # Our templates first (the post and article pages, lean lists), Datasette's behind them.
     env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES)), env.loader])
+    env.filters["archiver_cells"] = lambda row: {cell["column"]: cell for cell in row}
 
 
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
-    return [(r"^/-/archiver/(?P<path>blobs/.+)$", serve_blob)]
+    return [
+        (r"^/-/archiver/(?P<path>blobs/.+)$", serve_blob),
+        (r"^/-/archiver/evidence/(?P<owner>post|article)/(?P<owner_id>[0-9]{1,18})\.wacz$", serve_evidence),
+        (r"^/-/archiver/archiver\.css$", serve_stylesheet),
+    ]
 
 
 async def serve_blob(datasette: Any, request: Any) -> Any:
-    """One stored file, only if ``blobs`` names it: never archive.db, never blobs/tmp."""
+    """One stored file, only if ``blobs`` names it: never archive.db, never blobs/tmp.
+
+    ``?name=`` gives the file a readable name to be saved as (it must look like the
+    names our pages make; anything else is ignored)."""
     path = request.url_vars["path"]
     db = archive_database(datasette)
     if db is None or not is_blob_path(path):
@@ -63,47 +85,69 @@ async def serve_blob(datasette: Any, request: Any) -> Any:
     if root not in file.parents or not file.is_file():
         return Response.text("Not found", status=404)
     content_type, download_name = delivery(row["mime"], path)
+    name = request.args.get("name")
+    if name and DOWNLOAD_NAME.match(name):
+        return FileResponse(file, content_type, download_name and name, inline_name=None if download_name else name)
     return FileResponse(file, content_type, download_name)
+
+
+async def serve_evidence(datasette: Any, request: Any) -> Any:
+    """The WACZ export of one post or article, as a download."""
+    db = archive_database(datasette)
+    if db is None:
+        return Response.text("Not found", status=404)
+    owner, owner_id = request.url_vars["owner"], int(request.url_vars["owner_id"])
+    return await downloads.evidence_response(db, owner, owner_id)
+
+
+async def serve_stylesheet(datasette: Any, request: Any) -> Any:
+    return Response(STYLESHEET.read_text(encoding="utf-8"), content_type="text/css; charset=utf-8",
+                    headers={"cache-control": "no-cache"})
+
+
+@hookimpl
+def extra_css_urls(template: str, database: str, table: str, columns: Any, view_name: str, request: Any, datasette: Any) -> list[str]:
+    return [datasette.urls.path("/-/archiver/archiver.css")]
 
 
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
-    if not isinstance(value, str) or database != DATABASE:
+    if database != DATABASE:
         return None
-
-    async def inner() -> Any:
-        db = datasette.get_database(database)
-        if table == "captures" and column == "path":
-            return await cells.capture_cell(datasette, db, row, value)
-        if table == "posts" and column == "url":
-            return await cells.post_url_cell(datasette, db, row, value)
-        if table == "articles" and column == "url":
-            return await cells.article_url_cell(datasette, db, row, value)
-        if table == "thumbnails" and column == "path" and is_blob_path(value):
-            return cells.thumbnail(
-                datasette, value, {"path": value, "width": row["width"], "height": row["height"]}, "thumbnail"
-            )
-        if column == "path" and is_blob_path(value):
-            # blobs, and canned queries that list files
-            return cells.link(datasette, value, value)
-        return None
-
-    return inner
+    return cells.render(datasette, row, value, column, table)
 
 
 @hookimpl
 def extra_template_vars(template: str, database: str, table: str, view_name: str, request: Any, datasette: Any) -> Any:
-    if view_name != "row" or table != "posts" or database != DATABASE or request is None:
+    if database != DATABASE and view_name != "index":
         return {}
 
     async def inner() -> dict[str, Any]:
-        try:
-            post_id = int(request.url_vars.get("pks", ""))
-        except ValueError:
+        links = Links(datasette)
+        db = archive_database(datasette)
+        if db is None:
             return {}
-        db = datasette.get_database(database)
-        context = await db.execute_fn(lambda conn: post_context(conn, post_id))
-        return {"archiver_post": with_urls(datasette, context) if context else None}
+        out: dict[str, Any] = {"archiver_links": links}
+        if view_name == "index":
+            out["archiver_queries"] = [{"name": k, **v} for k, v in QUERIES.items()]
+        if view_name in ("index", "database") or (view_name == "table" and table in ("posts", "articles")):
+            out["archiver_lead"] = await cells.lead(db, links)
+        if view_name == "row" and table in ("posts", "articles") and request is not None:
+            try:
+                pk = int(request.url_vars.get("pks", ""))
+            except ValueError:
+                return out
+            data_dir = Path(db.path).parent
+            if table == "posts":
+                out["archiver_post"] = await db.execute_fn(lambda conn: post_context(conn, links, data_dir, pk))
+            else:
+                out["archiver_article"] = await db.execute_fn(lambda conn: article_context(conn, links, data_dir, pk))
+        if view_name == "database" or template.startswith("query"):
+            out["archiver_articles"] = [
+                {"id": r["id"], "title": r["title"] or r["url"]}
+                for r in await db.execute("SELECT id, title, url FROM articles ORDER BY first_archived_at DESC LIMIT 500")
+            ]
+        return out
 
     return inner
 

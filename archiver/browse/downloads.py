@@ -1,0 +1,80 @@
+""""Download evidence": the WACZ export of one post or article, from the browser.
+
+The export is ``archiver.evidence.wacz.export_wacz``, called in :func:`export` and
+nowhere else here. It runs in a thread on its own read-only connection, writes into a
+temporary directory outside the archive (serving never writes to the data directory),
+and is streamed, then deleted. One export at a time: each reads every exchange of the
+runs it covers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from archiver.errors import ArchiverError
+
+_ONE_AT_A_TIME = asyncio.Semaphore(1)
+
+
+def export(db_path: Path, out: Path, *, article_url: str | None = None, post_url: str | None = None) -> None:
+    """Write the WACZ of one article or post to ``out``, reading the archive read-only."""
+    from archiver.evidence.wacz import export_wacz
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        export_wacz(conn, db_path.parent, out, article=article_url, post=post_url)
+    finally:
+        conn.close()
+
+
+class TemporaryFileResponse:
+    """A file streamed as an attachment, its directory removed once sent (or not)."""
+
+    def __init__(self, directory: Path, file: Path, name: str) -> None:
+        self.directory, self.file, self.name = directory, file, name
+
+    async def asgi_send(self, send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        from archiver.browse.files import FileResponse
+
+        try:
+            await FileResponse(self.file, "application/wacz", self.name).asgi_send(send)
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+async def evidence_response(db: Any, owner: str, owner_id: int) -> Any:
+    from datasette.utils.asgi import Response  # type: ignore[import-untyped]
+
+    if owner == "post":
+        row = (await db.execute("SELECT url, platform, native_id FROM posts WHERE id = ?", [owner_id])).first()
+        if row is None:
+            return Response.text("Not found", status=404)
+        name = f"evidence-{row['platform']}-{row['native_id']}.wacz"
+        kwargs = {"post_url": str(row["url"])}
+    else:
+        row = (await db.execute("SELECT url FROM articles WHERE id = ?", [owner_id])).first()
+        if row is None:
+            return Response.text("Not found", status=404)
+        host = (urlsplit(str(row["url"])).hostname or "article").replace(".", "-")
+        name = f"evidence-article-{owner_id}-{host}.wacz"
+        kwargs = {"article_url": str(row["url"])}
+    directory = Path(tempfile.mkdtemp(prefix="archiver-evidence-"))
+    out = directory / name
+    try:
+        async with _ONE_AT_A_TIME:
+            await asyncio.to_thread(export, Path(db.path), out, **kwargs)
+    except ArchiverError as e:
+        shutil.rmtree(directory, ignore_errors=True)
+        return Response.text(f"No evidence bundle: {e}", status=404)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return TemporaryFileResponse(directory, out, name)
