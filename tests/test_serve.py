@@ -164,15 +164,15 @@ def loaded_images(page: object, selector: str) -> list[int]:
 
 def test_posts_table_shows_thumbnails_that_load(served: Served, page: object) -> None:
     page.goto(served.base + "/archive/posts", wait_until="load")  # type: ignore[attr-defined]
-    widths = loaded_images(page, "td a.archiver-thumb img")
+    widths = loaded_images(page, "li.archiver-item a.archiver-thumb img")
     assert len(widths) == 4, widths  # one card screenshot per Juliaca post
     assert all(w > 0 for w in widths), widths
     # the thumbnail is the small file, not the full PNG scaled down
-    sources = page.eval_on_selector_all("td a.archiver-thumb img", "els => els.map(e => e.getAttribute('src'))")  # type: ignore[attr-defined]
+    sources = page.eval_on_selector_all("li.archiver-item a.archiver-thumb img", "els => els.map(e => e.getAttribute('src'))")  # type: ignore[attr-defined]
     assert all(src.endswith(".jpg") for src in sources), sources
     assert page.evaluate("window.__pwned") is None  # type: ignore[attr-defined]
     shot = DOCS / "posts-table.png" if os.environ.get("ARCHIVER_UPDATE_DOCS") else served.data_dir.parent / "posts-table.png"
-    page.locator("table.rows-and-columns").screenshot(path=str(shot))  # type: ignore[attr-defined]
+    page.locator("ol.archiver-posts-list").screenshot(path=str(shot))  # type: ignore[attr-defined]
 
 
 def test_search_finds_a_post_by_a_word_of_its_text(served: Served, page: object) -> None:
@@ -181,8 +181,8 @@ def test_search_finds_a_post_by_a_word_of_its_text(served: Served, page: object)
     page.press("input#_search", "Enter")  # type: ignore[attr-defined]
     page.wait_for_load_state("load")  # type: ignore[attr-defined]
     assert "_search=" in page.url  # type: ignore[attr-defined]
-    ids = page.eval_on_selector_all("td.col-id", "els => els.map(e => e.textContent.trim())")  # type: ignore[attr-defined]
-    assert ids == [str(served.search_post_id)], (served.search_word, ids)
+    ids = page.eval_on_selector_all("li.archiver-item a.archiver-post-link", "els => els.map(e => e.getAttribute('href'))")  # type: ignore[attr-defined]
+    assert ids == [f"/archive/posts/{served.search_post_id}"], (served.search_word, ids)
 
 
 def test_search_finds_embed_text(served: Served) -> None:
@@ -196,20 +196,20 @@ def test_search_finds_embed_text(served: Served) -> None:
 
 def test_deleted_posts_page_shows_screenshot_and_timeline(served: Served, page: object) -> None:
     page.goto(f"{served.base}/archive/posts/{served.deleted_post_id}", wait_until="load")  # type: ignore[attr-defined]
-    assert loaded_images(page, ".archiver-screenshot img")[0] > 0
-    assert page.inner_text(".archiver-status") .startswith("Status: deleted")  # type: ignore[attr-defined]
-    timeline = page.inner_text("table.archiver-timeline")  # type: ignore[attr-defined]
-    assert "check: live" in timeline and "check: deleted" in timeline and "change: deleted" in timeline
+    assert loaded_images(page, ".archiver-card img")[0] > 0
+    assert page.inner_text(".archiver-status").startswith("✕ Deleted")  # type: ignore[attr-defined]
+    timeline = page.inner_text(".archiver-timeline")  # type: ignore[attr-defined]
+    assert "First archived: live." in timeline and "Checked: deleted" in timeline and "Deleted: the post is gone" in timeline
     citations = page.inner_text("ul.archiver-citations")  # type: ignore[attr-defined]
-    assert "blockquote" in citations
+    assert "embedded post (blockquote)" in citations
     assert all(w > 0 for w in loaded_images(page, ".archiver-media img"))
 
 
 def test_canned_query_returns_the_deleted_post(served: Served, page: object) -> None:
     page.goto(served.base + "/archive/recently_deleted", wait_until="load")  # type: ignore[attr-defined]
-    cells = page.eval_on_selector_all("td.col-post_id", "els => els.map(e => e.textContent.trim())")  # type: ignore[attr-defined]
-    assert cells == [str(served.deleted_post_id)]
-    assert "deleted" in page.inner_text("td.col-kind")  # type: ignore[attr-defined]
+    cells = page.eval_on_selector_all("td.col-post_id a", "els => els.map(e => e.getAttribute('href'))")  # type: ignore[attr-defined]
+    assert cells == [f"/archive/posts/{served.deleted_post_id}"]
+    assert "Deleted" in page.inner_text("td.col-kind")  # type: ignore[attr-defined]
 
 
 # --- over HTTP ------------------------------------------------------------------------
