@@ -4,9 +4,9 @@
 
 Writes N posts with a screenshot capture, a thumbnail and an article citation each
 (rows written directly through the schema, as a sweep-fed archive would hold them),
-then asks Datasette, in process, for the posts table page (sorted newest first, with its
-three default facets and a thumbnail per row), a facet page of article_posts, a search,
-and a post's page. Prints the median and worst of --requests answers each against the
+then asks Datasette, in process, for the posts list (sorted newest first, with its three
+default facets, a thumbnail and a status badge per row), a facet page of article_posts, a
+search, a post's page, the articles list, an article's page and the home page. Prints the median and worst of --requests answers each against the
 300 ms target. Asserts nothing.
 """
 
@@ -119,6 +119,9 @@ def main() -> None:
             "facet on author, filtered to deleted": "/archive/posts?status=deleted&_facet=author_handle",
             "search (FTS5)": "/archive/posts?_search=Arequipa",
             "a post's page": f"/archive/posts/{args.posts // 2}",
+            "articles list (newest first, counts and fate per row)": "/archive/articles",
+            "an article's page (its posts, history, evidence)": f"/archive/articles/{max(1, args.posts // 16)}",
+            "home page": "/",
         }
 
         async def run() -> None:
