@@ -13,6 +13,7 @@ import asyncio
 import shutil
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -20,19 +21,21 @@ from urllib.parse import urlsplit
 
 from archiver.errors import ArchiverError
 
-_ONE_AT_A_TIME = asyncio.Semaphore(1)
+_ONE_AT_A_TIME = threading.Lock()
+"""Held in the export's thread (an asyncio primitive would be bound to one event loop)."""
 
 
 def export(db_path: Path, out: Path, *, article_url: str | None = None, post_url: str | None = None) -> None:
     """Write the WACZ of one article or post to ``out``, reading the archive read-only."""
     from archiver.evidence.wacz import export_wacz
 
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        export_wacz(conn, db_path.parent, out, article=article_url, post=post_url)
-    finally:
-        conn.close()
+    with _ONE_AT_A_TIME:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            export_wacz(conn, db_path.parent, out, article=article_url, post=post_url)
+        finally:
+            conn.close()
 
 
 class TemporaryFileResponse:
@@ -69,8 +72,7 @@ async def evidence_response(db: Any, owner: str, owner_id: int) -> Any:
     directory = Path(tempfile.mkdtemp(prefix="archiver-evidence-"))
     out = directory / name
     try:
-        async with _ONE_AT_A_TIME:
-            await asyncio.to_thread(export, Path(db.path), out, **kwargs)
+        await asyncio.to_thread(export, Path(db.path), out, **kwargs)
     except ArchiverError as e:
         shutil.rmtree(directory, ignore_errors=True)
         return Response.text(f"No evidence bundle: {e}", status=404)

@@ -104,7 +104,11 @@ def post_context(conn: sqlite3.Connection, links: Links, data_dir: Path, post_id
         return _file(links, c, words.file_name(stem, c["kind"], c["captured_at"], extension(c["mime"], c["path"])))
 
     screenshots = [named(c) for c in captures if c["kind"] == "screenshot"]
-    media = [named(c) for c in captures if c["kind"] in MEDIA_KINDS]
+    # A re-capture stores rows again, not files: show each file once.
+    media: list[dict[str, Any]] = []
+    for c in captures:
+        if c["kind"] in MEDIA_KINDS and all(m["sha256"] != c["sha256"] for m in media):
+            media.append(named(c))
     citations: dict[int, dict[str, Any]] = {}
     for c in conn.execute(
         """SELECT a.id AS article_id, a.title, a.url, ap.link, ap.form, ap.embed_text, ap.first_seen_at, ap.removed_at

@@ -212,7 +212,7 @@ def http_sentence(status: int | None) -> str:
     if status == 200:
         return "HTTP 200: the page is there"
     if status in (404, 410):
-        return f"HTTP {status}: the page is gone" + (" (410 Gone: removed on purpose)" if status == 410 else "")
+        return f"HTTP {status}: the page is gone" + (" (410 Gone: the site says it was removed)" if status == 410 else "")
     if 300 <= status < 400:
         return f"HTTP {status}: a redirect"
     if status in (401, 403):
