@@ -22,7 +22,7 @@ from pathlib import Path
 
 from archiver.config import Settings
 from archiver.pipeline import archive
-from archiver.sweep import sweep
+from archiver import sweep
 from tests.conftest import fake_settings
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
