@@ -46,7 +46,7 @@ def sheet(
 ) -> dict[str, Any]:
     """The sheet for one post (its captures and checks) or one article (its own captures)."""
     column, owner = ("post_id", post_id) if post_id is not None else ("article_id", article_id)
-    columns = ", ".join(f"c.{f}" for f in FIELDS["captures"])
+    columns = ", ".join(f"c.{f}" for f in FIELDS["capture"])
     captures = conn.execute(
         f"""SELECT {columns}, l.seq, l.content_sha256 AS logged_sha256, l.entry_sha256, l.key_id, l.late
             FROM captures c LEFT JOIN log l ON l.ref_table = 'captures' AND l.ref_id = c.id
@@ -87,7 +87,7 @@ def sheet(
                 "signed": c["key_id"] is not None,
                 "late": bool(c["late"]),
                 # The row as it is now against the hash the log took when it was written.
-                "row_matches_log": c["seq"] is not None and content_sha256("captures", c) == c["logged_sha256"],
+                "row_matches_log": c["seq"] is not None and content_sha256("capture", c) == c["logged_sha256"],
                 "file_present": size_ok,
             }
         )
@@ -114,7 +114,19 @@ def sheet(
         run["provenance"] = provenance.get(int(run["id"]))
         if run["provenance"]:
             run["provenance"]["url"] = links.file(run["provenance"]["path"], f"run-{run['id']}-provenance.json")
+    # The facts the page shows about the post or article itself (text, status, title):
+    # the row as it is now against its newest log entry.
+    kind, table = ("post", "posts") if post_id is not None else ("article", "articles")
+    own = conn.execute(f"SELECT {', '.join(FIELDS[kind])} FROM {table} WHERE id = ?", (owner,)).fetchone()
+    entry = conn.execute(
+        "SELECT seq, content_sha256 FROM log WHERE ref_table = ? AND ref_id = ? ORDER BY seq DESC LIMIT 1", (table, owner)
+    ).fetchone()
+    facts = {
+        "log_seq": entry["seq"] if entry else None,
+        "matches": bool(entry and own and content_sha256(kind, own) == entry["content_sha256"]),
+    }
     return {
+        "facts": facts,
         "files": files,
         "runs": runs,
         "checks": [
@@ -123,5 +135,5 @@ def sheet(
             for s in checks
         ],
         "all_logged": all(f["log_seq"] is not None for f in files) and all(s["seq"] is not None for s in checks),
-        "all_match": all(f["row_matches_log"] and f["file_present"] for f in files),
+        "all_match": all(f["row_matches_log"] and f["file_present"] for f in files) and facts["matches"],
     }
