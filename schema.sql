@@ -280,5 +280,5 @@ CREATE INDEX articles_first_archived ON articles(first_archived_at);
 CREATE INDEX article_posts_removed ON article_posts(removed_at);
 CREATE INDEX events_kind ON events(kind, detected_at);
 
--- An article's history in the browser: archiver's fetches of its address. See 0006_article_history.sql.
+-- An article's history in the browser: archiver's fetches of its address. See 0007_article_history.sql.
 CREATE INDEX exchanges_url ON exchanges(url, client);

@@ -26,9 +26,12 @@ KIND_WORDS = {
     "video": "video",
     "poster": "video poster",
     "provenance": "run provenance",
+    "audio": "audio",
+    "captions": "captions",
 }
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "video/mp4": "mp4", "application/json": "json",
-              "text/html": "html", "text/plain": "txt", "image/webp": "webp", "image/gif": "gif"}
+              "text/html": "html", "text/plain": "txt", "image/webp": "webp", "image/gif": "gif",
+              "video/webm": "webm", "audio/mpeg": "mp3", "audio/mp4": "m4a", "text/vtt": "vtt"}
 
 
 def extension(mime: str | None, path: str) -> str:
@@ -46,9 +49,8 @@ def sheet(
 ) -> dict[str, Any]:
     """The sheet for one post (its captures and checks) or one article (its own captures)."""
     column, owner = ("post_id", post_id) if post_id is not None else ("article_id", article_id)
-    columns = ", ".join(f"c.{f}" for f in FIELDS["capture"])
     captures = conn.execute(
-        f"""SELECT {columns}, l.seq, l.content_sha256 AS logged_sha256, l.entry_sha256, l.key_id, l.late
+        f"""SELECT c.*, l.kind AS logged_kind, l.seq, l.content_sha256 AS logged_sha256, l.entry_sha256, l.key_id, l.late
             FROM captures c LEFT JOIN log l ON l.ref_table = 'captures' AND l.ref_id = c.id
             WHERE c.{column} = ? ORDER BY c.id""",
         (owner,),
@@ -87,7 +89,8 @@ def sheet(
                 "signed": c["key_id"] is not None,
                 "late": bool(c["late"]),
                 # The row as it is now against the hash the log took when it was written.
-                "row_matches_log": c["seq"] is not None and content_sha256("capture", c) == c["logged_sha256"],
+                "row_matches_log": c["seq"] is not None and c["logged_kind"] in FIELDS
+                and content_sha256(c["logged_kind"], c) == c["logged_sha256"],
                 "file_present": size_ok,
             }
         )

@@ -13,7 +13,7 @@ from archiver.browse.article_page import form_words
 from archiver.browse.evidence_sheet import extension, sheet
 from archiver.browse.links import Links
 
-MEDIA_KINDS = ("photo", "video", "poster")
+MEDIA_KINDS = ("photo", "video", "poster", "audio", "captions")
 
 
 def _file(links: Links, row: sqlite3.Row | dict[str, Any], name: str | None = None) -> dict[str, Any]:
@@ -96,7 +96,7 @@ def post_context(conn: sqlite3.Connection, links: Links, data_dir: Path, post_id
         """SELECT c.id, c.kind, c.path, c.mime, c.width, c.height, c.captured_at, c.run_id, c.source_url, c.sha256,
                   t.path AS t_path, t.width AS t_width, t.height AS t_height
            FROM captures c LEFT JOIN thumbnails t ON t.capture_id = c.id
-           WHERE c.post_id = ? AND c.kind IN ('screenshot', 'photo', 'video', 'poster')
+           WHERE c.post_id = ? AND c.kind IN ('screenshot', 'photo', 'video', 'poster', 'audio', 'captions')
            ORDER BY c.id""",
         (post_id,),
     ).fetchall()
