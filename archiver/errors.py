@@ -8,7 +8,10 @@ name here is also an httpx exception's name, so neither can be mistaken for the 
     ├── ConfigError            bad settings: proxy, data directory, limits, schedule
     ├── BrowserNotFound        no Chromium to drive, with how to install one
     ├── StoreError             the data directory or database cannot be used
-    │   └── SchemaError        the database is newer than this archiver, or not archiver's
+    │   ├── SchemaError        the database is newer than this archiver, or not archiver's
+    │   ├── DiskFull           no space (or quota) left to write a file or a row
+    │   ├── ReadOnlyStore      the data directory cannot be written (read-only, no permission)
+    │   └── DatabaseLocked     another program held the database past the busy timeout
     ├── NotInArchive           a post, article or image asked for is not in the archive
     │   └── ImageNotFound      neither a capture id, a stored file's SHA-256, nor an image file
     ├── ExportError            an export has nothing in it or cannot be written
@@ -34,6 +37,8 @@ __all__ = [
     "BrowserNotFound",
     "ConfigError",
     "ContentError",
+    "DatabaseLocked",
+    "DiskFull",
     "ExportError",
     "FetchError",
     "ImageNotFound",
@@ -42,6 +47,7 @@ __all__ = [
     "NetworkFailure",
     "NotInArchive",
     "NotifyError",
+    "ReadOnlyStore",
     "RenderError",
     "SchemaError",
     "StoreError",
@@ -68,6 +74,18 @@ class StoreError(ArchiverError):
 
 class SchemaError(StoreError):
     """The database is newer than this archiver, or was not made by archiver."""
+
+
+class DiskFull(StoreError):
+    """No space (or quota) left on the data directory's disk to write a file or a row."""
+
+
+class ReadOnlyStore(StoreError):
+    """The data directory cannot be written: a read-only file system, or no permission."""
+
+
+class DatabaseLocked(StoreError):
+    """Another program held the database's write lock past the busy timeout."""
 
 
 class NotInArchive(ArchiverError):

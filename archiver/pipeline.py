@@ -281,6 +281,7 @@ class Session:
         self.summary.articles += 1
         embeds = page.embeds
         page_task = asyncio.create_task(self._render_article(article_id, response.url) if shoot else _nothing())
+        evidence_task: asyncio.Future[list[None]] | None = None
         try:
             found = await asyncio.gather(*(self._embed_post(e) for e in embeds))
             evidence = [link for e in embeds for link in e.inner_links]
@@ -309,6 +310,12 @@ class Session:
                 cited=citations,
             )
             await evidence_task
+        except BaseException:
+            if evidence_task is not None:
+                # The run is ending (the archive cannot be written): the resolutions too.
+                evidence_task.cancel()
+                await asyncio.gather(evidence_task, return_exceptions=True)
+            raise
         finally:
             await page_task
         self.progress(url, f"article: {len(by_post)} posts")

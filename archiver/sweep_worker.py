@@ -39,10 +39,17 @@ def main(argv: list[str]) -> int:
     _end_with_parent(int(argv[0]))
     from .sweeper import WorkerJob, check_share
 
+    from .errors import ArchiverError
+
     job = pickle.load(sys.stdin.buffer)
     if not isinstance(job, WorkerJob):
         raise TypeError(f"expected a WorkerJob, got {type(job).__name__}")
-    report = asyncio.run(check_share(job, lambda item, what: _emit({"progress": [item, what]})))
+    try:
+        report = asyncio.run(check_share(job, lambda item, what: _emit({"progress": [item, what]})))
+    except ArchiverError as e:
+        # One line, as the sweep itself would say it: the sweep repeats it in its errors.
+        sys.stderr.write(f"{e}\n")
+        return 1
     _emit({"summary": asdict(report)})
     return 0
 

@@ -14,8 +14,10 @@ import sqlite3
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..errors import SchemaError, StoreError
+from .storage_errors import BUSY_TIMEOUT, is_environmental, store_error
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -43,30 +45,75 @@ def current_version(directory: Path = MIGRATIONS_DIR) -> int:
     return max((version for version, _, _ in migrations(directory)), default=0)
 
 
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open (creating if needed) the database at ``path``, ready for concurrent use."""
+class ArchiveConnection(sqlite3.Connection):
+    """A connection on which a full disk, a read-only file or a database another program
+    holds raises a one-line ``StoreError`` (``storage_errors``), wherever the statement is."""
+
+    archive_path: Path = Path("archive.db")
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as e:
+            if is_environmental(e):
+                raise store_error(e, self.archive_path) from e
+            raise
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as e:
+            if is_environmental(e):
+                raise store_error(e, self.archive_path) from e
+            raise
+
+
+def connect(path: Path, *, readonly: bool = False, any_thread: bool = False) -> sqlite3.Connection:
+    """Open (creating if needed) the database at ``path``, ready for concurrent use.
+
+    ``any_thread``: usable from threads other than this one (the caller serialises use)."""
     try:
         if readonly:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=30)
+            conn = sqlite3.connect(
+                f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT,
+                factory=ArchiveConnection, check_same_thread=not any_thread,
+            )
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA foreign_keys = ON")
-        if not readonly:
-            # WAL lets readers (Datasette, a sweep) run beside a writer; FULL sync
-            # because a committed capture row must survive a power cut.
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
+            conn = sqlite3.connect(
+                path, isolation_level=None, timeout=BUSY_TIMEOUT, factory=ArchiveConnection,
+                check_same_thread=not any_thread,
+            )
+        assert isinstance(conn, ArchiveConnection)
+        conn.archive_path = path
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                # WAL lets readers (Datasette, a sweep) run beside a writer; FULL sync
+                # because a committed capture row must survive a power cut.
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+        except BaseException:
+            conn.close()
+            raise
+    except OSError as e:
+        raise store_error(e, path) from e
     except sqlite3.Error as e:
+        if is_environmental(e):
+            raise store_error(e, path) from e
         raise StoreError(f"cannot open database {path}: {e}") from e
     return conn
 
 
 def open_db(path: Path, *, migrations_dir: Path = MIGRATIONS_DIR) -> sqlite3.Connection:
     conn = connect(path)
-    migrate(conn, migrations_dir)
+    try:
+        migrate(conn, migrations_dir)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -117,7 +164,9 @@ def migrate(conn: sqlite3.Connection, migrations_dir: Path = MIGRATIONS_DIR) -> 
                 applied.append(v)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk, say): nothing then to undo.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     return applied
 

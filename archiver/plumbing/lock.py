@@ -29,6 +29,7 @@ from pathlib import Path
 from types import TracebackType
 
 from ..errors import LockHeld
+from .storage_errors import store_error
 
 __all__ = ["Claim", "LockHeld", "SweepLock", "claim_path", "claim_post"]
 
@@ -46,16 +47,22 @@ class SweepLock:
         self._fd: int | None = None
 
     def __enter__(self) -> SweepLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise store_error(e, self.path) from e
         try:
             fcntl.flock(fd, fcntl.LOCK_EX if self.wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
             os.close(fd)
             raise LockHeld(f"another sweep holds {self.path}" + (f" (pid {holder})" if holder else "")) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError:
+            pass  # the holder's pid is a courtesy for the message above; the lock is what counts
         self._fd = fd
         return self
 
@@ -63,7 +70,10 @@ class SweepLock:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self._fd is not None:
-            os.ftruncate(self._fd, 0)
+            try:
+                os.ftruncate(self._fd, 0)
+            except OSError:
+                pass
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
