@@ -43,7 +43,8 @@ CREATE TABLE articles (
     first_archived_at TEXT NOT NULL,
     last_fetched_at TEXT,
     watched INTEGER NOT NULL DEFAULT 1,  -- 0 after `archiver unwatch`: sweeps skip it
-    next_check_at TEXT          -- when a sweep next re-fetches it
+    next_check_at TEXT,         -- when a sweep next re-fetches it
+    citations_at TEXT           -- when its citations were last brought up to date (NULL: never)
 );
 
 CREATE TABLE posts (

@@ -54,6 +54,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "last_fetched_at": "when it was last fetched",
             "watched": "1 while sweeps re-fetch it; 0 after archiver unwatch",
             "next_check_at": "when a sweep fetches it next",
+            "citations_at": "when the posts it cites were last brought up to date (empty: never yet)",
         },
     },
     "article_posts": {

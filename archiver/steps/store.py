@@ -251,10 +251,13 @@ class Store:
         content_type: str | None,
         captures: list[CaptureFile],
     ) -> tuple[int, bool]:
-        """Record a fetch of an article; returns its id and whether it was new."""
+        """Record a fetch of an article; returns its id and whether it is new: no citations of
+        it were ever recorded (a run that ended before recording them left it new)."""
         now = utcnow()
         with self.transaction() as c:
-            row = c.execute("SELECT id, first_archived_at FROM articles WHERE url = ?", (url,)).fetchone()
+            row = c.execute(
+                "SELECT id, first_archived_at, citations_at FROM articles WHERE url = ?", (url,)
+            ).fetchone()
             if row:
                 article_id = int(row["id"])
                 c.execute(
@@ -274,7 +277,7 @@ class Store:
             append_entry(c, "articles", article_id)
             for capture in captures:
                 self._add_capture(c, run_id, capture, article_id=article_id)
-        return article_id, row is None
+        return article_id, row is None or row["citations_at"] is None
 
     def last_article_sha256(self, url: str) -> str | None:
         row = self.conn.execute(
@@ -335,6 +338,7 @@ class Store:
                     written.append(citation_ref(article_id, post_id, link))
                     events.append(Event("embed_removed", post_id, article_id, {"link": link}))
             log_rows(c, "article_posts", dict.fromkeys(written))
+            c.execute("UPDATE articles SET citations_at = ? WHERE id = ?", (now, article_id))
             self._add_events(c, run_id, now, events)
         return events
 
