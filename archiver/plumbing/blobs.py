@@ -8,22 +8,43 @@ Many small files (a sweep's API answers) can instead be put *deferred*: written 
 temporary name now, and made durable and linked into place together by ``sync()``,
 which ``Store.transaction()`` calls before it writes any row. One filesystem sync per
 batch costs less than four fsyncs per file; the order file → place → row is the same.
+
+A blob's identity is its hash alone: the first file stored for a hash names it (its
+extension comes from the content type it first came with), and the same bytes under
+any other type are found there (``stored()`` asks the database, through ``lookup``,
+where a hash's file is). Two runs racing to store the same bytes under two types may
+both place a file; the row keeps one, every row names that one, and the other is
+removed when its run settles its files.
+
+Placing a file comes before the transaction that records it, so a transaction that
+fails (a full disk, a kill) would leave a file no row names. Each process therefore
+notes every file in its *journal* (``journals/`` in the data directory, durable before
+the link)
+and holds the journal under ``flock`` while it lives. When its store closes, and in
+any case when the next store opens and finds a journal nobody holds, each noted file
+is settled (``Store``): recorded in ``blobs`` if no row names its hash, removed if a row
+names another file of the same hash. ``verify`` counts a noted file as pending, not
+as unreferenced.
 """
 
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import hashlib
+import json
 import mimetypes
 import os
+import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StoreError
+from .storage_errors import store_error
 
 EXTENSIONS = {
     "text/html": ".html",
@@ -57,6 +78,91 @@ class Blob:
     mime: str | None
 
 
+Lookup = Callable[[str], "str | None"]
+"""The path the database records for a hash's file, if it records one."""
+
+JOURNAL_PREFIX = "journal-"
+_BLOB_PATH = re.compile(r"^blobs/[0-9a-f]{2}/(?:[0-9a-f]{2}/)?([0-9a-f]{64})(?:\.[A-Za-z0-9+_-]{1,16})?$")
+
+
+def is_blob_path(path: str, sha256: str) -> bool:
+    """Whether ``path`` is where BlobStore (either layout) would keep the file of ``sha256``."""
+    match = _BLOB_PATH.match(path)
+    return match is not None and match.group(1) == sha256
+
+
+class Journal:
+    """The files one process placed: a line each, written before the file's link.
+
+    Made under a temporary name, locked, then renamed, so no other process ever sees it
+    unlocked while its owner lives. The kernel drops the lock when the owner dies.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(exist_ok=True)
+        token = f"{os.getpid()}-{secrets.token_hex(6)}"
+        making = directory / f".making-{token}"
+        self.path = directory / f"{JOURNAL_PREFIX}{token}"
+        self.fd = os.open(making, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.rename(making, self.path)
+        except BaseException:
+            os.close(self.fd)
+            making.unlink(missing_ok=True)
+            raise
+
+    def add(self, blobs: list[Blob]) -> None:
+        """Note ``blobs``, durably: a power cut after their links must not lose the note."""
+        data = "".join(json.dumps([b.sha256, b.bytes, b.path, b.mime]) + "\n" for b in blobs).encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
+        os.fdatasync(self.fd)
+
+    def close(self, *, remove: bool) -> None:
+        if remove:
+            self.path.unlink(missing_ok=True)
+        os.close(self.fd)
+
+
+def read_journal(path: Path) -> list[Blob]:
+    """The files a journal notes; a torn last line (its file was never linked) is skipped."""
+    blobs = []
+    for line in path.read_bytes().splitlines():
+        try:
+            sha256, size, relative, mime = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(relative, str) and isinstance(sha256, str) and is_blob_path(relative, sha256):
+            blobs.append(Blob(sha256=sha256, path=relative, bytes=int(size), mime=mime))
+    return blobs
+
+
+def journal_dir(data_dir: Path) -> Path:
+    return data_dir / "journals"
+
+
+def journaled_paths(data_dir: Path) -> set[str]:
+    """Every file any journal notes, its owner alive or not (for ``verify``)."""
+    found: set[str] = set()
+    for journal in journal_dir(data_dir).glob(f"{JOURNAL_PREFIX}*"):
+        try:
+            found.update(b.path for b in read_journal(journal))
+        except FileNotFoundError:
+            continue  # settled and removed meanwhile
+    return found
+
+
+@dataclass
+class Abandoned:
+    """A journal whose owner ended without settling it, now locked by this process."""
+
+    path: Path
+    fd: int
+    blobs: list[Blob]
+
+
 class BlobWriter:
     """Streams one file in; ``commit()`` makes it a blob, ``abort()`` discards it."""
 
@@ -70,7 +176,10 @@ class BlobWriter:
     def write(self, chunk: bytes) -> None:
         self._hash.update(chunk)
         self._size += len(chunk)
-        self._file.write(chunk)
+        try:
+            self._file.write(chunk)
+        except OSError as e:
+            raise store_error(e, self._store.root) from e
 
     @property
     def size(self) -> int:
@@ -86,24 +195,43 @@ class BlobWriter:
                 return existing
             os.fsync(self._file.fileno())
             self._file.close()
-            return self._store._place(self._tmp, sha256, self._size, mime)
+            return self._store._place(self._tmp, Blob(sha256, self._store.relative_path(sha256, mime), self._size, mime))
+        except OSError as e:
+            raise store_error(e, self._store.root) from e
         finally:
+            self._close_quietly()
             self._tmp.unlink(missing_ok=True)
 
     def abort(self) -> None:
-        self._file.close()
+        self._close_quietly()
         self._tmp.unlink(missing_ok=True)
+
+    def _close_quietly(self) -> None:
+        # Closing flushes what is buffered: on a full disk that fails too, and the file is
+        # discarded anyway.
+        try:
+            self._file.close()
+        except OSError:
+            pass
 
 
 class BlobStore:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, lookup: Lookup | None = None) -> None:
+        """``lookup``: where the database records a hash's file (a ``Store`` gives one), so
+        the same bytes under another content type are found under their first name."""
         self.data_dir = data_dir
         self.root = data_dir / "blobs"
         self.tmp_dir = self.root / "tmp"
         try:
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise StoreError(f"cannot create {self.tmp_dir}: {e}") from e
+            raise store_error(e, self.tmp_dir) from e
+        self._lookup = lookup
+        self._journal: Journal | None = None
+        self._journal_lock = threading.Lock()
+        self._unconfirmed: dict[str, Blob] = {}
+        """Files this store placed that no committed row of its own names yet, by path."""
+        self._unconfirmed_lock = threading.Lock()
         self._deferred: list[tuple[Path, Blob]] = []
         self._deferred_lock = threading.Lock()
         # Held for a whole sync: a sync returns only once every blob deferred before it
@@ -125,14 +253,23 @@ class BlobStore:
         return f"blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}{extension_for(mime)}"
 
     def stored(self, sha256: str, size: int, mime: str | None) -> Blob | None:
-        """The blob, if these bytes are already stored (under either layout)."""
-        for relative in (self.relative_path(sha256, mime), self.legacy_path(sha256, mime)):
-            try:
-                if os.stat(os.path.join(self.data_dir, relative)).st_size == size:
-                    return Blob(sha256=sha256, path=relative, bytes=size, mime=mime)
-            except FileNotFoundError:
-                continue
+        """The blob, if these bytes are already stored: under this type's name in either
+        layout, or wherever the database says this hash's file is (any type, any layout)."""
+        candidates = (self.relative_path(sha256, mime), self.legacy_path(sha256, mime))
+        for relative in candidates:
+            if self._has(relative, size):
+                return Blob(sha256=sha256, path=relative, bytes=size, mime=mime)
+        if self._lookup is not None:
+            recorded = self._lookup(sha256)
+            if recorded is not None and recorded not in candidates and self._has(recorded, size):
+                return Blob(sha256=sha256, path=recorded, bytes=size, mime=mime)
         return None
+
+    def _has(self, relative: str, size: int) -> bool:
+        try:
+            return os.stat(os.path.join(self.data_dir, relative)).st_size == size
+        except FileNotFoundError:
+            return False
 
     def put(self, data: bytes, mime: str | None, *, deferred: bool = False) -> Blob:
         """Store ``data``; with ``deferred`` its file is in place only after ``sync()``."""
@@ -148,8 +285,10 @@ class BlobStore:
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
-            except BaseException:
+            except BaseException as e:
                 tmp.unlink(missing_ok=True)
+                if isinstance(e, OSError):
+                    raise store_error(e, self.root) from e
                 raise
             blob = Blob(sha256=sha256, path=relative, bytes=len(data), mime=mime)
             self._add_deferred(tmp, blob)
@@ -173,16 +312,18 @@ class BlobStore:
         if not deferred:
             return
         try:
+            # Noted first (one sync for the batch's notes), then the files.
+            self._note([blob for _, blob in deferred])
             _sync_files(self.root, [tmp for tmp, _ in deferred])
             changed: set[Path] = set()
             for tmp, blob in deferred:
-                self._place(tmp, blob.sha256, blob.bytes, blob.mime, changed)
+                self._place(tmp, blob, changed, noted=True)
             _sync_files(self.root, changed)
         except BaseException as e:
             with self._deferred_lock:
                 self._deferred[:0] = deferred  # placing is idempotent: the next sync tries again
             if isinstance(e, OSError):
-                raise StoreError(f"cannot store files in {self.root}: {e}") from e
+                raise store_error(e, self.root) from e
             raise
         for tmp, _ in deferred:
             tmp.unlink(missing_ok=True)
@@ -194,6 +335,8 @@ class BlobStore:
             return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), path
         except FileExistsError:
             return self._new_tmp()  # 64 random bits: practically never
+        except OSError as e:
+            raise store_error(e, self.root) from e
 
     def _add_deferred(self, tmp: Path, blob: Blob) -> None:
         with self._deferred_lock:
@@ -202,32 +345,104 @@ class BlobStore:
     def writer(self) -> BlobWriter:
         return BlobWriter(self)
 
-    def _place(
-        self, tmp: Path, sha256: str, size: int, mime: str | None, changed: set[Path] | None = None
-    ) -> Blob:
-        """Link ``tmp`` into place; directories it changed are synced now, or added to ``changed``."""
-        relative = self.relative_path(sha256, mime)
-        final = self.data_dir / relative
+    def _place(self, tmp: Path, blob: Blob, changed: set[Path] | None = None, *, noted: bool = False) -> Blob:
+        """Link ``tmp`` into place as ``blob``, noted in the journal first (unless ``noted``
+        already); directories it changed are synced now, or added to ``changed``."""
+        final = self.data_dir / blob.path
         dirs: list[Path] = []
         if not final.parent.exists():
             final.parent.mkdir(parents=True, exist_ok=True)
             # A new directory entry is only durable once its parent is synced.
             dirs.append(final.parent.parent)
+        if not noted:
+            self._note([blob])
         try:
             # link() fails if the name exists, unlike rename(): a stored blob is
             # never replaced, even by the same bytes.
             os.link(tmp, final)
         except FileExistsError:
-            if final.stat().st_size != size:
-                raise StoreError(f"{relative} exists with another size: the store is damaged") from None
+            if final.stat().st_size != blob.bytes:
+                raise StoreError(f"{blob.path} exists with another size: the store is damaged") from None
         else:
             dirs.append(final.parent)
+            with self._unconfirmed_lock:
+                self._unconfirmed[blob.path] = blob
         if changed is None:
             for d in dirs:
                 _fsync_path(d)
         else:
             changed.update(dirs)
-        return Blob(sha256=sha256, path=relative, bytes=size, mime=mime)
+        return blob
+
+    # settling -------------------------------------------------------------------------
+    def _note(self, blobs: list[Blob]) -> None:
+        """Note files about to be placed in this process's journal."""
+        with self._journal_lock:
+            if self._journal is None:
+                self._journal = Journal(journal_dir(self.data_dir))
+            self._journal.add(blobs)
+
+    def confirm(self, paths: Iterable[str]) -> None:
+        """These files are named by committed rows: nothing left to settle for them."""
+        with self._unconfirmed_lock:
+            for path in paths:
+                self._unconfirmed.pop(path, None)
+
+    def unconfirmed(self) -> list[Blob]:
+        """Files this store placed that no committed row of its own names."""
+        with self._unconfirmed_lock:
+            return list(self._unconfirmed.values())
+
+    def close(self, *, settled: bool) -> None:
+        """Release the journal: removed when every file it notes is settled, else left for
+        the next store to open."""
+        with self._journal_lock:
+            if self._journal is not None:
+                self._journal.close(remove=settled)
+                self._journal = None
+
+    def abandoned(self) -> list[Abandoned]:
+        """Journals of processes that ended without settling them, each locked now by this one."""
+        directory = journal_dir(self.data_dir)
+        cutoff = time.time() - 3600
+        for making in directory.glob(".making-*"):
+            try:  # a process killed while making its journal: empty, its files never placed
+                if making.stat().st_mtime < cutoff:
+                    making.unlink()
+            except OSError:
+                pass
+        found = []
+        for path in sorted(directory.glob(f"{JOURNAL_PREFIX}*")):
+            if self._journal is not None and path == self._journal.path:
+                continue
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if os.fstat(fd).st_nlink == 0:
+                    raise BlockingIOError  # settled and removed by another process meanwhile
+                found.append(Abandoned(path, fd, read_journal(path)))
+            except BlockingIOError:
+                os.close(fd)  # its owner lives (or another process is settling it)
+        return found
+
+    def release(self, journal: Abandoned, *, settled: bool) -> None:
+        if settled:
+            journal.path.unlink(missing_ok=True)
+        os.close(journal.fd)
+
+    def remove(self, blob: Blob) -> None:
+        """Remove a second file of a hash whose recorded file is another (no row can name it)."""
+        final = self.data_dir / blob.path
+        try:
+            final.unlink()
+        except FileNotFoundError:
+            return
+        _fsync_path(final.parent)
+        with self._unconfirmed_lock:
+            self._unconfirmed.pop(blob.path, None)
 
     def clean_tmp(self, older_than: float = 3600.0) -> None:
         """Remove temporary files a killed run left behind.
@@ -239,8 +454,8 @@ class BlobStore:
             try:
                 if leftover.stat().st_mtime < cutoff:
                     leftover.unlink(missing_ok=True)
-            except FileNotFoundError:
-                pass
+            except OSError:
+                pass  # gone already, or a read-only directory: tidying is no reason to fail
 
 
 def _syncfs() -> object | None:

@@ -1,7 +1,9 @@
 """Writing what a run captured: runs, articles, posts, links, exchanges, captures.
 
 Files are in the blob store before any row names them; a post's rows are written
-in one transaction, so a run killed at any moment leaves either all or none.
+in one transaction, so a run killed at any moment leaves either all or none. A file
+whose transaction failed is settled (recorded or removed, ``settle``) when the store
+closes, or by the next store to open if this process died first.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import json
 import platform as platform_module
 import sqlite3
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -20,12 +23,13 @@ from .. import __version__
 from ..plumbing.blobs import Blob, BlobStore
 from .changes import content_change, status_transition
 from ..config import Settings
-from ..plumbing.db import open_db, utcnow
+from ..plumbing.db import connect, open_db, utcnow
 from ..evidence import phash
 from ..evidence.chain import (
     FIELDS, KINDS, Row, append_entries, append_entry, append_mixed, citation_ref, log_rows,
 )
 from ..plumbing.net import Exchange
+from ..plumbing.storage_errors import store_error
 from ..schedule import Schedule
 from .thumbnails import Thumbnail, record_thumbnail
 
@@ -78,15 +82,40 @@ POST_FIELDS = ", ".join(FIELDS[KINDS["posts"]])
 class Store:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.blobs = BlobStore(settings.data_dir)
-        self.conn = open_db(settings.db_path)
-        self.blobs.clean_tmp()
-        self._pending_exchanges: list[tuple[int, str, Exchange]] = []
         self.schedule = Schedule.parse(settings.schedule)
+        self.blobs = BlobStore(settings.data_dir, lookup=self._recorded_path)
+        self._lookup_conn: sqlite3.Connection | None = None
+        self._lookup_lock = threading.Lock()
+        self._pending_exchanges: list[tuple[int, str, Exchange]] = []
+        self._registered: list[str] = []
+        self.conn = open_db(settings.db_path)
+        try:
+            self.blobs.clean_tmp()
+            self.settle_abandoned()
+        except BaseException:
+            self.conn.close()
+            raise
 
     def close(self) -> None:
-        self.flush()
-        self.conn.close()
+        settled = False
+        try:
+            self.flush()
+            self.settle(self.blobs.unconfirmed())
+            settled = True
+        finally:
+            # Unsettled (a full disk, say): the journal stays for the next store to settle.
+            self.blobs.close(settled=settled)
+            if self._lookup_conn is not None:
+                self._lookup_conn.close()
+            self.conn.close()
+
+    def _recorded_path(self, sha256: str) -> str | None:
+        """Where the archive's file of ``sha256`` is, by its ``blobs`` row (from any thread)."""
+        with self._lookup_lock:
+            if self._lookup_conn is None:
+                self._lookup_conn = connect(self.settings.db_path, readonly=True, any_thread=True)
+            row = self._lookup_conn.execute("SELECT path FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+        return str(row[0]) if row else None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -99,16 +128,68 @@ class Store:
         except BaseException:
             self._pending_exchanges[:0] = pending
             raise
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._registered = []
         try:
+            self.conn.execute("BEGIN IMMEDIATE")
             self._write_exchanges(self.conn, pending)
             yield self.conn
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # A failed COMMIT (a full disk) may have rolled back already.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             self._pending_exchanges[:0] = pending
             raise
-        else:
-            self.conn.execute("COMMIT")
+        finally:
+            registered, self._registered = self._registered, []
+        self.blobs.confirm(registered)
+
+    # settling files ---------------------------------------------------------------------
+    def settle(self, files: list[Blob]) -> None:
+        """Leave no file without its row: each of ``files`` (placed, perhaps by a process
+        that died, before a transaction that may have failed) is recorded in ``blobs`` if
+        no row names its hash, or removed if the row names another file of the same
+        bytes (then no row can ever name this one). Either way ``verify`` finds it clean."""
+        if not files:
+            return
+        duplicates: list[Blob] = []
+        with self.transaction() as c:
+            for blob in files:
+                if not (self.settings.data_dir / blob.path).is_file():
+                    continue  # never linked (the process died first), or removed already
+                row = c.execute("SELECT path FROM blobs WHERE sha256 = ?", (blob.sha256,)).fetchone()
+                if row is None:
+                    self._register_blob(c, blob)
+                elif (
+                    row["path"] != blob.path
+                    and (self.settings.data_dir / row["path"]).is_file()
+                    and not self._names_file(c, blob)
+                ):
+                    duplicates.append(blob)
+        for blob in duplicates:
+            try:
+                self.blobs.remove(blob)
+            except OSError as e:
+                raise store_error(e, self.settings.data_dir / blob.path) from e
+
+    @staticmethod
+    def _names_file(c: sqlite3.Connection, blob: Blob) -> bool:
+        """Whether a capture or thumbnail row names this very file (an archive from before
+        one file per hash may have two files of a hash, each named by a capture)."""
+        return any(
+            c.execute(f"SELECT 1 FROM {table} WHERE sha256 = ? AND path = ? LIMIT 1", (blob.sha256, blob.path)).fetchone()
+            for table in ("captures", "thumbnails")
+        )
+
+    def settle_abandoned(self) -> None:
+        """Settle the files noted by runs that ended (crashed, killed) before settling them."""
+        for journal in self.blobs.abandoned():
+            settled = False
+            try:
+                self.settle(journal.blobs)
+                settled = True
+            finally:
+                self.blobs.release(journal, settled=settled)
 
     # runs ---------------------------------------------------------------------------
     def start_run(self, command: str) -> int:
@@ -141,14 +222,19 @@ class Store:
             c.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (utcnow(), run_id))
 
     # blobs and exchanges --------------------------------------------------------------
-    def _register_blob(self, c: sqlite3.Connection, blob: Blob) -> None:
-        """List a file, once, and log it when it is new."""
-        row = self._insert_blob(c, blob)
+    def _register_blob(self, c: sqlite3.Connection, blob: Blob) -> Blob:
+        """List a file, once, and log it when it is new; returns the blob as listed (see
+        ``_insert_blob``)."""
+        listed, row = self._insert_blob(c, blob)
         if row is not None:
             append_entries(c, "blobs", [row])
+        return listed
 
-    def _insert_blob(self, c: sqlite3.Connection, blob: Blob) -> dict[str, object] | None:
-        """List a file unless listed; the new row, for the caller to log, or None."""
+    def _insert_blob(self, c: sqlite3.Connection, blob: Blob) -> tuple[Blob, dict[str, object] | None]:
+        """List a file unless listed; the blob as listed, and the new row (for the caller to
+        log) or None. A hash has one file, and a row that names a file names that one, even
+        if these bytes were placed again under another name (another content type) by a
+        run racing this one."""
         row: dict[str, object] = {
             "sha256": blob.sha256, "path": blob.path, "bytes": blob.bytes, "mime": blob.mime, "created_at": utcnow(),
         }
@@ -156,7 +242,14 @@ class Store:
             "INSERT OR IGNORE INTO blobs (sha256, path, bytes, mime, created_at) VALUES (?, ?, ?, ?, ?)",
             (row["sha256"], row["path"], row["bytes"], row["mime"], row["created_at"]),
         )
-        return row if cursor.rowcount == 1 else None
+        if cursor.rowcount == 1:
+            self._registered.append(blob.path)
+            return blob, row
+        listed = c.execute("SELECT path FROM blobs WHERE sha256 = ?", (blob.sha256,)).fetchone()
+        if listed is not None and listed["path"] != blob.path:
+            blob = replace(blob, path=str(listed["path"]))
+        self._registered.append(blob.path)
+        return blob, None
 
     def record_exchange(self, run_id: int, client: str, exchange: Exchange) -> None:
         """Queue an exchange row; queued rows ride along with the next transaction.
@@ -177,7 +270,7 @@ class Store:
 
     def _write_exchanges(self, c: sqlite3.Connection, pending: list[tuple[int, str, Exchange]]) -> None:
         new_blobs = [row for _, _, exchange in pending if exchange.blob is not None
-                     if (row := self._insert_blob(c, exchange.blob)) is not None]
+                     if (row := self._insert_blob(c, exchange.blob)[1]) is not None]
         append_entries(c, "blobs", new_blobs)
         c.executemany(
             """INSERT INTO exchanges (run_id, client, url, method, status, headers, started_at, sha256, bytes)
@@ -207,7 +300,7 @@ class Store:
         post_id: int | None = None,
         article_id: int | None = None,
     ) -> int:
-        self._register_blob(c, capture.blob)
+        blob = self._register_blob(c, capture.blob)
         cursor = c.execute(
             """INSERT INTO captures (run_id, post_id, article_id, kind, captured_at, sha256, path, mime, bytes,
                                      width, height, source_url, source, duration, checked_as)
@@ -218,10 +311,10 @@ class Store:
                 article_id,
                 capture.kind,
                 utcnow(),
-                capture.blob.sha256,
-                capture.blob.path,
-                capture.mime or capture.blob.mime,
-                capture.blob.bytes,
+                blob.sha256,
+                blob.path,
+                capture.mime or blob.mime,
+                blob.bytes,
                 capture.width,
                 capture.height,
                 capture.source_url,
@@ -232,9 +325,11 @@ class Store:
         )
         capture_id = int(cursor.lastrowid or 0)
         append_entry(c, "captures", capture_id)
-        if capture.thumbnail is not None:
-            self._register_blob(c, capture.thumbnail.blob)  # logged here; record_thumbnail finds it listed
-        record_thumbnail(c, capture_id, capture.thumbnail)
+        thumbnail = capture.thumbnail
+        if thumbnail is not None:
+            # Logged here; record_thumbnail finds it listed.
+            thumbnail = replace(thumbnail, blob=self._register_blob(c, thumbnail.blob))
+        record_thumbnail(c, capture_id, thumbnail)
         if capture.dhash is not None:
             phash.record(c, capture.blob.sha256, capture.dhash)
         return capture_id

@@ -197,14 +197,13 @@ async def with_thumbnails(blobs: BlobStore, captures: list[CaptureFile]) -> list
 
 
 def record_thumbnail(c: sqlite3.Connection, capture_id: int, thumbnail: Thumbnail | None) -> None:
-    """Record a capture's thumbnail, inside the transaction that records the capture."""
+    """Record a capture's thumbnail, inside the transaction that records the capture.
+
+    Its blob is already recorded (``Store._register_blob``), and ``thumbnail.blob.path``
+    is the file that row names."""
     if thumbnail is None:
         return
     blob = thumbnail.blob
-    c.execute(
-        "INSERT OR IGNORE INTO blobs (sha256, path, bytes, mime, created_at) VALUES (?, ?, ?, ?, ?)",
-        (blob.sha256, blob.path, blob.bytes, blob.mime, utcnow()),
-    )
     c.execute(
         """INSERT OR IGNORE INTO thumbnails (capture_id, sha256, path, width, height, mime, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)""",
