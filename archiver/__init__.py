@@ -54,6 +54,8 @@ if TYPE_CHECKING:
         BrowserNotFound,
         ConfigError,
         ContentError,
+        DatabaseLocked,
+        DiskFull,
         ExportError,
         FetchError,
         ImageNotFound,
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
         NetworkFailure,
         NotifyError,
         NotInArchive,
+        ReadOnlyStore,
         RenderError,
         SchemaError,
         StoreError,
@@ -79,8 +82,9 @@ if TYPE_CHECKING:
 _COMMANDS = ("archive", "backup", "sweep", "unwatch", "deleted", "history", "provenance", "similar", "verify", "export",
              "keygen", "serve", "doctor")
 _ERRORS = ("ArchiverError", "BadStatus", "BlockedURL", "BrowserNotFound", "ConfigError", "ContentError",
-           "ExportError", "FetchError", "ImageNotFound", "ItemError", "LockHeld", "NetworkFailure", "NotifyError",
-           "NotInArchive", "RenderError", "SchemaError", "StoreError", "TooLarge", "TooManyHops")
+           "DatabaseLocked", "DiskFull", "ExportError", "FetchError", "ImageNotFound", "ItemError", "LockHeld",
+           "NetworkFailure", "NotifyError", "NotInArchive", "ReadOnlyStore", "RenderError", "SchemaError",
+           "StoreError", "TooLarge", "TooManyHops")
 _WHERE: dict[str, str] = {
     **dict.fromkeys(_COMMANDS, "api"),
     **dict.fromkeys(("Deleted", "DeletedPost", "History", "NewKey", "Provenance", "Similar"), "api"),
@@ -108,8 +112,10 @@ __all__ = [
     "Check",
     "ConfigError",
     "ContentError",
+    "DatabaseLocked",
     "Deleted",
     "DeletedPost",
+    "DiskFull",
     "DoctorReport",
     "Endpoints",
     "ExportError",
@@ -127,6 +133,7 @@ __all__ = [
     "NotifyError",
     "Problem",
     "Provenance",
+    "ReadOnlyStore",
     "RenderError",
     "SchemaError",
     "Settings",
