@@ -281,7 +281,7 @@ def make_v4(settings: Settings) -> None:
     conn.execute("DELETE FROM log_late")
     for column in ("duration", "checked_as"):  # added by version 6 (0006_media)
         conn.execute(f"ALTER TABLE captures DROP COLUMN {column}")
-    conn.execute("ALTER TABLE articles DROP COLUMN citations_at")  # added by version 7 (0007_citations_at)
+    conn.execute("ALTER TABLE articles DROP COLUMN citations_at")  # added by version 8 (0008_citations_at)
     conn.execute("DELETE FROM schema_migrations WHERE version > 4")
     conn.execute("COMMIT")
     conn.close()

@@ -174,7 +174,7 @@ def test_rows_from_before_the_log_are_chained_late_not_called_tampering(copy: Se
         conn.execute(f"DROP TABLE {table}")
     for column in ("duration", "checked_as"):  # added by version 6 (0006_media), which upgrading adds again
         conn.execute(f"ALTER TABLE captures DROP COLUMN {column}")
-    conn.execute("ALTER TABLE articles DROP COLUMN citations_at")  # added by version 7 (0007_citations_at)
+    conn.execute("ALTER TABLE articles DROP COLUMN citations_at")  # added by version 8 (0008_citations_at)
     conn.execute("DELETE FROM schema_migrations WHERE version >= 4")
     conn.close()
     rows = chained_rows(copy)
