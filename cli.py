@@ -34,7 +34,7 @@ def _progress(*, quiet: bool, as_json: bool) -> Callable[[str, str], None]:
     on_terminal = sys.stderr.isatty() and not as_json and not quiet
 
     def progress(item: str, what: str) -> None:
-        if what.startswith("error: "):
+        if what.startswith(("error: ", "warning: ")):
             click.echo(what, err=True)
         elif what.startswith("change: ") and not as_json:
             click.echo(f"{what.removeprefix('change: ')}: {item}")
@@ -110,6 +110,7 @@ def cli(ctx: click.Context, data_dir: Path, proxy: str | None, browser_path: str
 @click.option("--recapture", is_flag=True, help="Capture known posts again (new rows; nothing is replaced).")
 @click.option("-c", "--concurrency", type=click.IntRange(1, 64), default=DEFAULTS.concurrency, show_default=True, help="Articles and browser pages at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of text.")
+@click.option("--notify-url", help="POST the run's log timestamps (pins) as JSON to this URL.")
 @click.pass_context
 def archive(
     ctx: click.Context,
@@ -118,12 +119,14 @@ def archive(
     recapture: bool,
     concurrency: int,
     as_json: bool,
+    notify_url: str | None,
 ) -> None:
     """Archive articles, or posts directly, by URL.
 
     Each URL may be an article (every embedded post is archived with it), a post's
-    URL, or a t.co / pic.twitter.com link. Exit code 0: all archived; 1: some items
-    failed (each named on stderr); 2: usage error.
+    URL, or a t.co / pic.twitter.com link. With ARCHIVER_TSA set, the log's head is
+    timestamped at the end (a TSA failing is a warning). Exit code 0: all archived;
+    1: some items failed (each named on stderr); 2: usage error.
     """
     from archiver import archive as run_archive
 
@@ -133,11 +136,14 @@ def archive(
     if not targets:
         raise click.UsageError("give at least one URL, or -i FILE")
     settings = replace(_settings(ctx), concurrency=concurrency)
-    summary = run_archive(targets, settings, recapture=recapture, progress=_progress(quiet=False, as_json=as_json))
+    summary = run_archive(
+        targets, settings, recapture=recapture, progress=_progress(quiet=False, as_json=as_json), notify_url=notify_url
+    )
     if as_json:
         _echo_json(summary.as_dict())
     else:
         click.echo(summary.line())
+        _echo_lines([s.line() for s in summary.stamps])
         click.echo(f"archive: {settings.db_path}")
     ctx.exit(0 if summary.ok else 1)
 
@@ -207,6 +213,7 @@ def sweep(
         _echo_json(summary.as_dict())
     elif not quiet or summary.events:
         click.echo(summary.line())
+        _echo_lines([s.line() for s in summary.stamps])
     ctx.exit(0 if summary.ok else 1)
 
 
@@ -270,13 +277,15 @@ def serve(ctx: click.Context, host: str, port: int, open_browser: bool) -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Files hashed at once.  [default: CPUs + 1, at most 8]")
+@click.option("--pin", "pins", type=click.Path(dir_okay=False, path_type=Path), help="A file of pinned log heads (archiver timestamp --pins) the log must still hold.")
 @click.pass_context
-def verify(ctx: click.Context, as_json: bool, jobs: int | None) -> None:
+def verify(ctx: click.Context, as_json: bool, jobs: int | None, pins: Path | None) -> None:
     """Re-hash every stored file and check the tamper-evident log.
 
     Finds missing, changed and unreferenced files, and log entries whose row was
-    edited, deleted or moved, or whose signature fails; prints one line per problem and
-    a summary. Exit code 0: everything holds; 1: problems (each named).
+    edited, deleted or moved, or whose signature fails; checks every RFC 3161
+    timestamp of the log and says what trusted time covers the captures; prints one
+    line per problem and a summary. Exit code 0: everything holds; 1: problems (each named).
     """
     from archiver import verify as run_verify
 
@@ -294,7 +303,7 @@ def verify(ctx: click.Context, as_json: bool, jobs: int | None) -> None:
             bar.update(n)
 
     try:
-        report = run_verify(_settings(ctx), jobs=jobs, on_start=start, on_advance=advance)
+        report = run_verify(_settings(ctx), jobs=jobs, on_start=start, on_advance=advance, pins=pins)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -355,6 +364,31 @@ def export(ctx: click.Context, out: Path, article: str | None, post: str | None,
         _echo_json(summary.as_dict())
     else:
         click.echo(summary.line())
+
+
+@cli.command()
+@click.option("--pins", type=click.Path(dir_okay=False, path_type=Path), help="Write every stamp (head, token) here, to keep apart from the archive.")
+@click.option("--no-stamp", is_flag=True, help="Ask no TSA: list the stamps (and write --pins).")
+@click.option("--notify-url", help="POST the new stamps as JSON to this URL.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def timestamp(ctx: click.Context, pins: Path | None, no_stamp: bool, notify_url: str | None, as_json: bool) -> None:
+    """Stamp the log's head with each TSA in ARCHIVER_TSA (RFC 3161 trusted time).
+
+    Archive runs and sweeps do this at their end; this stamps what they left unstamped
+    (a TSA was down) and exports the pins. Exit code 0: stamped, or nothing to stamp;
+    1: a TSA failed (named on stderr).
+    """
+    from archiver import timestamp as run_timestamp
+
+    report = run_timestamp(_settings(ctx), pins=pins, notify_url=notify_url, stamp=not no_stamp)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if as_json:
+        _echo_json(report.as_dict())
+    else:
+        _echo_lines(report.lines())
+    ctx.exit(0 if report.ok else 1)
 
 
 @cli.command()

@@ -152,9 +152,10 @@ CREATE TABLE events (
 -- `archiver verify` re-checks it. See archiver/evidence/chain.py.
 CREATE TABLE log (
     seq INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('capture', 'capture_v2', 'status_check', 'post', 'article', 'citation', 'event', 'blob')),
+    kind TEXT NOT NULL CHECK (kind IN ('capture', 'capture_v2', 'status_check', 'post', 'article', 'citation',
+                                       'event', 'blob', 'timestamp', 'wayback')),
     ref_table TEXT NOT NULL CHECK (ref_table IN ('captures', 'status_checks', 'posts', 'articles', 'article_posts',
-                                                 'events', 'blobs')),
+                                                 'events', 'blobs', 'timestamps', 'wayback')),
     ref_id INTEGER,             -- the logged row's id in ref_table; NULL for blobs and article_posts
     ref_key TEXT,               -- blobs: sha256; article_posts: JSON [article_id, post_id, link]
     logged_at TEXT NOT NULL,
@@ -283,3 +284,38 @@ CREATE INDEX events_kind ON events(kind, detected_at);
 
 -- An article's history in the browser: archiver's fetches of its address. See 0007_article_history.sql.
 CREATE INDEX exchanges_url ON exchanges(url, client);
+
+-- Trusted time (issue 16): RFC 3161 timestamps of the log's head. Each says a Time-Stamp
+-- Authority saw the head entry's SHA-256 (its message imprint) at stated_at, and so that
+-- every entry up to head_seq existed by then. See archiver/evidence/timestamps.py.
+CREATE TABLE timestamps (
+    id INTEGER PRIMARY KEY,
+    tsa TEXT NOT NULL,                -- the name the TSA is configured under (ARCHIVER_TSA)
+    url TEXT NOT NULL,                -- where it was asked
+    head_seq INTEGER NOT NULL,        -- the log entry stamped: it and every entry before it
+    head_sha256 TEXT NOT NULL,        -- that entry's entry_sha256: the token's message imprint
+    stated_at TEXT NOT NULL,          -- the time the TSA signed (its genTime), ISO 8601 UTC
+    nonce TEXT,                       -- the request's nonce, decimal, echoed in the token
+    requested_at TEXT NOT NULL,       -- archiver's own clock when it asked
+    response_sha256 TEXT NOT NULL REFERENCES blobs(sha256),  -- the TSA's answer (TimeStampResp, DER)
+    certs_sha256 TEXT NOT NULL REFERENCES blobs(sha256),     -- PEM: the certificates in the token, then the roots
+    run_id INTEGER REFERENCES runs(id)
+);
+
+CREATE INDEX timestamps_head ON timestamps(head_seq);
+
+-- Independent copies (opt-in, issue 16): a Wayback Machine capture asked for when a post was
+-- archived ('saved'), or, for a post already gone at its first archive, the nearest copy
+-- the Wayback Machine already held ('nearest').
+CREATE TABLE wayback (
+    id INTEGER PRIMARY KEY,
+    post_id INTEGER NOT NULL REFERENCES posts(id),
+    run_id INTEGER REFERENCES runs(id),
+    kind TEXT NOT NULL CHECK (kind IN ('saved', 'nearest')),
+    url TEXT NOT NULL,                -- the snapshot: https://web.archive.org/web/<timestamp>/<url>
+    snapshot_at TEXT,                 -- when the Wayback Machine captured it, ISO 8601 UTC
+    recorded_at TEXT NOT NULL,
+    detail TEXT                       -- JSON: the job id, the status the copy was made from
+);
+
+CREATE INDEX wayback_post ON wayback(post_id);

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         NewKey,
         Provenance,
         Similar,
+        Stamps,
         archive,
         backup,
         deleted,
@@ -42,10 +43,11 @@ if TYPE_CHECKING:
         serve,
         similar,
         sweep,
+        timestamp,
         unwatch,
         verify,
     )
-    from .config import Endpoints, Limits, Settings
+    from .config import Endpoints, Limits, Settings, Tsa
     from .evidence.backup import BackupReport
     from .errors import (
         ArchiverError,
@@ -68,10 +70,12 @@ if TYPE_CHECKING:
         RenderError,
         SchemaError,
         StoreError,
+        TimestampError,
         TooLarge,
         TooManyHops,
     )
     from .evidence.phash import Match
+    from .evidence.timestamps import Stamp
     from .evidence.verify import Problem, VerifyReport
     from .evidence.wacz import ExportSummary
     from .pipeline import Summary
@@ -80,14 +84,16 @@ if TYPE_CHECKING:
     from .sweeper import SweepSummary
 
 _COMMANDS = ("archive", "backup", "sweep", "unwatch", "deleted", "history", "provenance", "similar", "verify", "export",
-             "keygen", "serve", "doctor")
+             "keygen", "serve", "doctor", "timestamp")
 _ERRORS = ("ArchiverError", "BadStatus", "BlockedURL", "BrowserNotFound", "ConfigError", "ContentError",
            "DatabaseLocked", "DiskFull", "ExportError", "FetchError", "ImageNotFound", "ItemError", "LockHeld",
            "NetworkFailure", "NotifyError", "NotInArchive", "ReadOnlyStore", "RenderError", "SchemaError",
-           "StoreError", "TooLarge", "TooManyHops")
+           "StoreError", "TimestampError", "TooLarge", "TooManyHops")
 _WHERE: dict[str, str] = {
     **dict.fromkeys(_COMMANDS, "api"),
-    **dict.fromkeys(("Deleted", "DeletedPost", "History", "NewKey", "Provenance", "Similar"), "api"),
+    **dict.fromkeys(("Deleted", "DeletedPost", "History", "NewKey", "Provenance", "Similar", "Stamps"), "api"),
+    "Stamp": "evidence.timestamps",
+    "Tsa": "config",
     **dict.fromkeys(("Settings", "Limits", "Endpoints"), "config"),
     **dict.fromkeys(_ERRORS, "errors"),
     "Summary": "pipeline",
@@ -138,12 +144,16 @@ __all__ = [
     "SchemaError",
     "Settings",
     "Similar",
+    "Stamp",
+    "Stamps",
     "StoreError",
     "Summary",
     "SweepSummary",
     "TimelineEntry",
+    "TimestampError",
     "TooLarge",
     "TooManyHops",
+    "Tsa",
     "VerifyReport",
     "__version__",
     "archive",
@@ -157,6 +167,7 @@ __all__ = [
     "serve",
     "similar",
     "sweep",
+    "timestamp",
     "unwatch",
     "verify",
 ]

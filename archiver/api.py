@@ -28,6 +28,7 @@ from .errors import ConfigError, NotInArchive, StoreError
 if TYPE_CHECKING:
     from .evidence.backup import BackupReport
     from .evidence.phash import Match
+    from .evidence.timestamps import Stamp
     from .evidence.verify import VerifyReport
     from .evidence.wacz import ExportSummary
     from .pipeline import Progress, Summary
@@ -42,6 +43,7 @@ __all__ = [
     "NewKey",
     "Provenance",
     "Similar",
+    "Stamps",
     "archive",
     "backup",
     "deleted",
@@ -53,6 +55,7 @@ __all__ = [
     "serve",
     "similar",
     "sweep",
+    "timestamp",
     "unwatch",
     "verify",
 ]
@@ -82,18 +85,22 @@ def archive(
     *,
     recapture: bool = False,
     progress: Progress | None = None,
+    notify_url: str | None = None,
 ) -> Summary:
     """Archive each target: an article URL (with every post it embeds), a post's URL, or a
     short or media link to a post.
 
     ``recapture``: capture known posts again, as new rows. ``progress(item, what)`` is
-    called as items finish (``what`` starts with ``error: `` for a failure). An item that
-    fails is named in ``Summary.errors`` while the others complete; ``Summary.ok`` is
-    False then. Raises ``StoreError`` or ``BrowserNotFound`` when nothing can be archived.
+    called as items finish (``what`` starts with ``error: `` for a failure, ``warning: ``
+    for a TSA or the Wayback Machine failing). An item that fails is named in
+    ``Summary.errors`` while the others complete; ``Summary.ok`` is False then. With TSAs
+    configured (``settings.tsas``) the log's head is timestamped at the end
+    (``Summary.stamps``; ``notify_url`` receives them as a JSON POST). Raises
+    ``StoreError`` or ``BrowserNotFound`` when nothing can be archived.
     """
     from .pipeline import archive as run
 
-    return run(list(targets), settings, recapture=recapture, progress=progress)
+    return run(list(targets), settings, recapture=recapture, progress=progress, notify_url=notify_url)
 
 
 def sweep(
@@ -262,6 +269,12 @@ class Provenance:
             )
             if c["provenance"]:
                 lines.append(f"  run's provenance: capture {c['provenance']['capture_id']}, {c['provenance']['path']}")
+            trusted = c.get("trusted_time")
+            if trusted:
+                lines.append(
+                    f"  trusted  no later than {trusted['no_later_than'][:19].replace('T', ' ')} UTC, by {trusted['tsa']} "
+                    f"(RFC 3161 timestamp {trusted['timestamp_id']}; archiver verify checks it)"
+                )
             for r in c["requests"]:
                 mark = "*" if r["gave_this_file"] else " "
                 lines.append(f"  {mark} {r['status']} {r['method']} {r['url']}  ({r['client']}, {r['started_at'][:19]})")
@@ -322,16 +335,98 @@ def verify(
     jobs: int | None = None,
     on_start: Callable[[int], None] | None = None,
     on_advance: Callable[[int], None] | None = None,
+    pins: Path | None = None,
 ) -> VerifyReport:
-    """Re-hash every stored file and check every entry of the tamper-evident log.
+    """Re-hash every stored file and check every entry of the tamper-evident log and every
+    RFC 3161 timestamp of it (against the roots configured for its TSA, at the time it
+    states), and say what trusted time covers each capture and status check.
 
-    ``jobs`` files are hashed at once (default: CPUs + 1, at most 8). ``on_start(total
-    bytes)`` and ``on_advance(bytes)`` drive a progress bar. The report names each
-    problem; ``ok`` only when everything holds. Raises ``StoreError`` without an archive.
+    ``pins``: a file of pinned heads (``timestamp(pins=…)``, or notifications collected):
+    a pinned head the log no longer holds is a problem. ``jobs`` files are hashed at once
+    (default: CPUs + 1, at most 8). ``on_start(total bytes)`` and ``on_advance(bytes)``
+    drive a progress bar. The report names each problem; ``ok`` only when everything
+    holds. Raises ``StoreError`` without an archive, ``ConfigError`` for an unreadable pin file.
     """
     from .evidence.verify import verify as run
 
-    return run(settings, workers=jobs, on_start=on_start, on_advance=on_advance)
+    return run(settings, workers=jobs, on_start=on_start, on_advance=on_advance, pins=pins)
+
+
+@dataclass
+class Stamps:
+    """Timestamps of the log: those ``timestamp`` stored now, every one stored, and a warning
+    per TSA that gave none."""
+
+    new: list[Stamp]
+    stored: list[Stamp]
+    warnings: list[str]
+    pins_path: Path | None = None
+    stamped: bool = True
+    """Whether TSAs were asked (else the stamps were only listed)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.warnings
+
+    def lines(self) -> list[str]:
+        lines = [s.line() for s in self.new]
+        if not self.new and not self.warnings and self.stamped:
+            lines.append("nothing to stamp: every configured TSA has stamped the log's latest entries")
+        if not self.stamped:
+            lines += [s.line() for s in self.stored]
+        if self.pins_path is not None:
+            lines.append(f"{len(self.stored)} stamps pinned in {self.pins_path}: keep that file apart from the archive")
+        return lines
+
+    def as_dict(self) -> dict[str, object]:
+        """Every stored stamp (with its files' paths, for ``openssl ts -verify``), which are new, warnings."""
+        return {"stamps": [s.pin() | {"id": s.id, "response_path": s.response_path, "certs_path": s.certs_path}
+                           for s in self.stored],
+                "new": [s.id for s in self.new], "warnings": self.warnings,
+                "pins_path": str(self.pins_path) if self.pins_path else None}
+
+
+def timestamp(
+    settings: Settings, *, pins: Path | None = None, notify_url: str | None = None, stamp: bool = True
+) -> Stamps:
+    """Stamp the log's head now with every configured TSA (``settings.tsas``, or
+    ``ARCHIVER_TSA``) that has not stamped its latest entries; write every stored stamp to
+    ``pins`` (JSON lines, to keep apart from the archive); POST the new ones to ``notify_url``.
+
+    ``stamp=False`` asks no TSA: only lists the stamps and writes ``pins``. A TSA that fails is a warning in ``Stamps.warnings``
+    (``ok`` is False then). Raises ``StoreError`` without an archive, ``ConfigError`` when
+    no TSA is configured and there is nothing else to do.
+    """
+    import asyncio
+
+    from .evidence import timestamps
+    from .steps.store import Store
+
+    if not settings.db_path.exists():
+        raise StoreError(f"no archive at {settings.db_path}")
+    if stamp and not settings.tsas and pins is None:
+        raise ConfigError("no TSA configured: set ARCHIVER_TSA=NAME=URL,ROOTS.pem (see README, Trusted time)")
+    store = Store(settings)
+    try:
+        done = timestamps.Stamping()
+        if stamp and settings.tsas:
+            run_id = store.start_run("timestamp")
+            try:
+                done = asyncio.run(timestamps.stamp(store, run_id))
+            finally:
+                store.finish_run(run_id)
+        stored = timestamps.stamps(store.conn, settings.data_dir)
+    finally:
+        store.close()
+    if pins is not None:
+        timestamps.write_pins(pins, stored)
+    if notify_url and done.stamps:
+        from .notify import post_stamps
+
+        problem = post_stamps(settings, notify_url, None, done.stamps)
+        if problem:
+            done.warnings.append(problem)
+    return Stamps(done.stamps, stored, done.warnings, pins, stamp)
 
 
 def backup(settings: Settings, dest: Path) -> BackupReport:

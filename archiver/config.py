@@ -1,7 +1,8 @@
 """Settings: everything a user can set, in one frozen object.
 
 Defaults come from the environment a user already has (``ARCHIVER_DATA``,
-``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``, ``SSL_CERT_FILE``); the CLI overrides them.
+``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``, ``SSL_CERT_FILE``, and archiver's own
+``ARCHIVER_TSA``, ``ARCHIVER_WAYBACK``); the CLI overrides them.
 These are also the only seams the tests use: a proxy, a CA bundle and endpoints.
 """
 
@@ -49,6 +50,47 @@ class Endpoints:
     syndication: str = "https://cdn.syndication.twimg.com/tweet-result"
     oembed: str = "https://publish.twitter.com/oembed"
     embed: str = "https://platform.twitter.com/embed/Tweet.html"
+    wayback_save: str = "https://web.archive.org/save"
+    """The Wayback Machine's Save Page Now (``POST`` a URL; ``/status/<job>`` says how it went)."""
+    wayback_available: str = "https://archive.org/wayback/available"
+    """The Wayback Machine's availability API: the copy nearest a time."""
+
+
+@dataclass(frozen=True)
+class Tsa:
+    """An RFC 3161 Time-Stamp Authority: the name archiver records, where to ask, whom to trust.
+
+    ``roots``: a PEM file of the certificates its answers must chain to (its own root CA,
+    with any intermediate not sent in its answers). ``verify`` checks every token against
+    the roots configured for its TSA's name.
+    """
+
+    name: str
+    url: str
+    roots: str
+
+
+TSA_ENV = "ARCHIVER_TSA"
+
+
+def parse_tsas(value: str) -> tuple[Tsa, ...]:
+    """TSAs from ``NAME=URL,ROOTS.pem`` items separated by ``;`` (the ``ARCHIVER_TSA`` form)."""
+    from .errors import ConfigError
+
+    tsas: list[Tsa] = []
+    for item in value.split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        name, _, rest = item.partition("=")
+        url, _, roots = rest.rpartition(",")
+        name, url, roots = name.strip(), url.strip(), roots.strip()
+        if not name or not url.startswith(("http://", "https://")) or not roots:
+            raise ConfigError(f"{TSA_ENV}: {item!r} is not NAME=URL,ROOTS.pem (items separated by ';')")
+        if any(t.name == name for t in tsas):
+            raise ConfigError(f"{TSA_ENV}: the name {name!r} is given twice")
+        tsas.append(Tsa(name, url, roots))
+    return tuple(tsas)
 
 
 @dataclass(frozen=True)
@@ -99,6 +141,18 @@ class Settings:
     """Where ``serve`` listens: loopback, so only this machine can reach it."""
     serve_port: int = 8001
 
+    # Trusted time and independent copies (issue 16): both reach outside, so both are opt-in.
+    tsas: tuple[Tsa, ...] = ()
+    """Time-Stamp Authorities the log's head is sent to after every run that added to it."""
+    tsa_timeout: float = 10.0
+    """Seconds a TSA has to answer, all told; one that does not is a warning, not a failure."""
+    wayback: bool = False
+    """Ask the Wayback Machine to save each post archived; point at its copy of one already gone."""
+    wayback_keys: str | None = None
+    """``ACCESS:SECRET`` of an archive.org account, for Save Page Now's higher limits."""
+    wayback_wait: float = 30.0
+    """Seconds to wait, at the end of a run, for Save Page Now to finish its captures."""
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
         env = dict(os.environ if env is None else env)
@@ -108,6 +162,9 @@ class Settings:
             no_proxy=env.get("NO_PROXY") or env.get("no_proxy") or None,
             ca_bundle=env.get("SSL_CERT_FILE") or None,
             browser_path=env.get("ARCHIVER_BROWSER") or None,
+            tsas=parse_tsas(env.get(TSA_ENV) or ""),
+            wayback=(env.get("ARCHIVER_WAYBACK") or "").strip().lower() in ("1", "yes", "true", "on"),
+            wayback_keys=env.get("ARCHIVER_WAYBACK_KEYS") or None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given)  # type: ignore[arg-type]

@@ -25,7 +25,8 @@ name here is also an httpx exception's name, so neither can be mistaken for the 
         │   ├── BadStatus      a final answer that is not usable (404, 500 after retries, …)
         │   └── NetworkFailure timeout, reset, TLS or DNS failure
         ├── ContentError       a body that is not what it claims (not HTML, bad image, bad JSON)
-        └── RenderError        the browser could not render or screenshot the item
+        ├── RenderError        the browser could not render or screenshot the item
+        └── TimestampError     a TSA's answer that does not check out (a warning: the run goes on)
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ __all__ = [
     "RenderError",
     "SchemaError",
     "StoreError",
+    "TimestampError",
     "TooLarge",
     "TooManyHops",
 ]
@@ -154,3 +156,9 @@ class ContentError(ItemError):
 
 class RenderError(ItemError):
     """The browser could not render or screenshot the item."""
+
+
+class TimestampError(ItemError):
+    """A Time-Stamp Authority's answer that does not check out (refused, malformed, another
+    hash, a signature or certificate that fails). Stamping reports it as a warning naming
+    the TSA; ``verify`` reports a stored token that fails as a problem."""

@@ -20,6 +20,7 @@ from .plumbing.lock import Claim, claim_post
 from .config import Settings
 from .errors import ArchiverError, ContentError, BadStatus, ItemError
 from .evidence.provenance import seal_run
+from .evidence.timestamps import Stamp
 from .steps.reader import read_bounded, reader_pool
 from .steps.media import copy_media
 from .plumbing.net import Exchange, Fetcher
@@ -72,6 +73,10 @@ class Summary(Report):
     statuses: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     run_id: int | None = None
+    stamps: list[Stamp] = field(default_factory=list)
+    """RFC 3161 timestamps of the log this run stored: for the holder to keep apart (pins)."""
+    warnings: list[str] = field(default_factory=list)
+    """What went wrong outside the run's own work (a TSA, the Wayback Machine): not errors."""
 
     def line(self) -> str:
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items()))
@@ -89,9 +94,19 @@ def archive(
     recapture: bool = False,
     progress: Progress | None = None,
     command: str = "archive",
+    notify_url: str | None = None,
 ) -> Summary:
-    """Archive each target: an article URL, a post URL, or a short/media link to a post."""
-    return asyncio.run(archive_async(targets, settings, recapture=recapture, progress=progress, command=command))
+    """Archive each target: an article URL, a post URL, or a short/media link to a post.
+
+    ``notify_url`` receives the run's timestamps (pins), if it stored any, as a JSON POST."""
+    summary = asyncio.run(archive_async(targets, settings, recapture=recapture, progress=progress, command=command))
+    if notify_url and summary.stamps:
+        from .notify import post_stamps
+
+        problem = post_stamps(settings, notify_url, summary.run_id, summary.stamps)
+        if problem:
+            summary.warnings.append(problem)
+    return summary
 
 
 async def archive_async(
@@ -184,10 +199,23 @@ class Session:
                     try:
                         # Provenance once every exchange is in: after the browser and client close.
                         await seal_run(self.store, self.run_id)
+                        await self._outside()
                     finally:
                         self.store.finish_run(self.run_id)
                 else:
                     self.store.flush()
+
+    async def _outside(self) -> None:
+        """Independent copies (Wayback, opt-in), then trusted time: the log's head stamped by
+        each configured TSA. Failures there are warnings, never the run's errors."""
+        from .evidence import timestamps, wayback
+
+        warnings = await wayback.save_run(self.store, self.run_id)
+        stamping = await timestamps.stamp(self.store, self.run_id)
+        self.summary.stamps += stamping.stamps
+        for warning in warnings + stamping.warnings:
+            self.summary.warnings.append(warning)
+            self.progress("", "warning: " + warning)
 
     @property
     def posts_seen(self) -> set[str]:

@@ -69,8 +69,29 @@ def history(conn: sqlite3.Connection, post: str) -> tuple[sqlite3.Row, list[Time
         entries.append(TimelineEntry(capture["captured_at"], f"capture: {capture['kind']}", f"{capture['path']}{size}"))
     for event in conn.execute("SELECT * FROM events WHERE post_id = ?", (row["id"],)):
         entries.append(TimelineEntry(event["detected_at"], f"change: {event['kind']}", event["detail"] or ""))
+    entries += _outside(conn, int(row["id"]))
     entries.sort(key=lambda e: e.at)
     return row, entries
+
+
+def _outside(conn: sqlite3.Connection, post_id: int) -> list[TimelineEntry]:
+    """Trusted time beside the archive's own: the earliest RFC 3161 timestamp covering the
+    post's captures and checks (as stated; ``verify`` checks the tokens); Wayback copies."""
+    from .evidence.timestamps import covered
+
+    found: dict[int, tuple[str, str, int, list[str]]] = {}
+    for table, noun in (("captures", "capture"), ("status_checks", "check")):
+        ids = [int(r[0]) for r in conn.execute(f"SELECT id FROM {table} WHERE post_id = ?", (post_id,))]
+        for ref, c in sorted(covered(conn, table, ids).items()):
+            found.setdefault(c.timestamp_id, (c.no_later_than, c.tsa, c.head_seq, []))[3].append(f"{noun} {ref}")
+    entries = [
+        TimelineEntry(at, f"trusted time: {tsa}",
+                      f"RFC 3161 timestamp {stamp_id} of log #{head_seq}: {', '.join(items)} existed by then")
+        for stamp_id, (at, tsa, head_seq, items) in found.items()
+    ]
+    for w in conn.execute("SELECT * FROM wayback WHERE post_id = ?", (post_id,)):
+        entries.append(TimelineEntry(w["snapshot_at"] or w["recorded_at"], f"wayback: {w['kind']}", w["url"]))
+    return entries
 
 
 def _signals(raw: str) -> str:

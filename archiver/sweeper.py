@@ -29,6 +29,7 @@ from .plumbing.db import utcnow
 from .errors import ArchiverError, ConfigError, ItemError
 from .plumbing.lock import SweepLock
 from .plumbing.net import Fetcher
+from .evidence.timestamps import Stamp
 from .pipeline import Progress, Report, Session, content_fingerprint
 from .platforms.twitter import api
 from .steps.store import Check, Store
@@ -86,6 +87,9 @@ class SweepSummary(Report):
     events: list[dict[str, object]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     notified: bool | None = None
+    stamps: list[Stamp] = field(default_factory=list)
+    """RFC 3161 timestamps of the log this sweep stored (pins; see archiver.evidence.timestamps)."""
+    warnings: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items()))
@@ -191,10 +195,11 @@ class _Sweep:
             await self._shared_posts(session, posts)
             await self._flush()
         self.summary.errors = session.summary.errors + self.summary.errors
+        self.summary.stamps, self.summary.warnings = session.summary.stamps, session.summary.warnings
         self.summary.events = self._events(session.run_id)
         for event in self.summary.events:
             self.progress(str(event.get("post_url") or event.get("article_url") or ""), f"change: {event['kind']}")
-        if notify_url and self.summary.events:
+        if notify_url and (self.summary.events or self.summary.stamps):
             await self._notify(notify_url)
         return self.summary
 
@@ -364,7 +369,8 @@ class _Sweep:
         from .errors import NotifyError
         from .notify import post_json
 
-        payload: dict[str, object] = {"run_id": self.summary.run_id, "at": utcnow(), "events": self.summary.events}
+        payload: dict[str, object] = {"run_id": self.summary.run_id, "at": utcnow(), "events": self.summary.events,
+                                      "stamps": [s.pin() for s in self.summary.stamps]}
         try:
             await post_json(self.settings, url, payload)
         except NotifyError as e:

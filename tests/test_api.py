@@ -27,7 +27,7 @@ from tests.fakeplatform import sample as S
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = [
     "archive", "sweep", "verify", "export", "history", "deleted", "provenance", "similar", "keygen", "serve",
-    "unwatch", "doctor", "backup",
+    "unwatch", "doctor", "backup", "timestamp",
 ]
 
 

@@ -24,7 +24,8 @@ from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
 
 CLI = [sys.executable, "-c", "from archiver.cli import cli; cli()"]
-SUMMARY_KEYS = {"run_id", "articles", "posts_found", "posts_captured", "posts_reused", "media_copied", "statuses", "errors"}
+SUMMARY_KEYS = {"run_id", "articles", "posts_found", "posts_captured", "posts_reused", "media_copied", "statuses", "errors",
+                "stamps", "warnings"}
 PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy")
 
 # Posts that need no browser (nothing to screenshot): quick runs for exit codes and input handling.

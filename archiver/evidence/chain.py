@@ -59,16 +59,21 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "event": ("id", "run_id", "detected_at", "kind", "post_id", "article_id", "detail"),
     "blob": ("sha256", "path", "bytes", "mime", "created_at"),
+    "timestamp": (
+        "id", "tsa", "url", "head_seq", "head_sha256", "stated_at", "nonce", "requested_at", "response_sha256",
+        "certs_sha256", "run_id",
+    ),
+    "wayback": ("id", "post_id", "run_id", "kind", "url", "snapshot_at", "recorded_at", "detail"),
 }
 """The fields hashed, per kind of entry. Never change a kind's fields: add a kind."""
 
 TABLE_OF = {
     "capture": "captures", "capture_v2": "captures", "status_check": "status_checks", "post": "posts", "article": "articles",
-    "citation": "article_posts", "event": "events", "blob": "blobs",
+    "citation": "article_posts", "event": "events", "blob": "blobs", "timestamp": "timestamps", "wayback": "wayback",
 }
 KINDS = {table: kind for kind, table in TABLE_OF.items()}
 """The kind new entries of each table are written as: the last kind listed for it."""
-ONCE = frozenset({"capture", "capture_v2", "status_check", "event", "blob"})
+ONCE = frozenset({"capture", "capture_v2", "status_check", "event", "blob", "timestamp", "wayback"})
 """Kinds whose rows archiver never changes: exactly one entry each, checked as logged."""
 KEYS: dict[str, tuple[str, ...]] = {"blobs": ("sha256",), "article_posts": ("article_id", "post_id", "link")}
 """Tables whose rows are not named by an integer ``id``: their entries name them by ``ref_key``."""
@@ -134,6 +139,11 @@ class Entry:
         return self.ref_id if self.ref_id is not None else (self.ref_key or "")
 
     def digest(self) -> str:
+        """This entry's ``entry_sha256``: the SHA-256 of ``canonical()``."""
+        return hashlib.sha256(self.canonical()).hexdigest()
+
+    def canonical(self) -> bytes:
+        """The bytes ``digest()`` hashes: what an RFC 3161 request for this entry sends to be hashed."""
         fields: dict[str, object] = {
             "seq": self.seq,
             "kind": self.kind,
@@ -147,7 +157,7 @@ class Entry:
         # Only where there is one: entries of rows named by id hash as they always did.
         if self.ref_key is not None:
             fields["ref_key"] = self.ref_key
-        return hashlib.sha256(canonical_json(fields)).hexdigest()
+        return canonical_json(fields)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Entry:

@@ -159,6 +159,10 @@ def post_provenance(conn: sqlite3.Connection, data_dir: Path, post: str) -> dict
             f"SELECT * FROM links WHERE url IN ({', '.join('?' * len(cited))})", cited
         )
     ] if cited else []
+    from .timestamps import covered
+
+    trusted = covered(conn, "captures", [int(r[0]) for r in conn.execute("SELECT id FROM captures WHERE post_id = ?",
+                                                                          (p["id"],))])
     captures = []
     for c in conn.execute("SELECT * FROM captures WHERE post_id = ? ORDER BY id", (p["id"],)):
         run = conn.execute("SELECT * FROM runs WHERE id = ?", (c["run_id"],)).fetchone()
@@ -188,6 +192,7 @@ def post_provenance(conn: sqlite3.Connection, data_dir: Path, post: str) -> dict
                 "provenance": {"capture_id": prov_row["id"], "path": prov_row["path"], "sha256": prov_row["sha256"]}
                 if prov_row else None,
                 "requests": requests,
+                "trusted_time": trusted[c["id"]].as_dict() if c["id"] in trusted else None,
             }
         )
     return {"post": {"id": p["id"], "url": p["url"], "native_id": native_id, "status": p["status"]},

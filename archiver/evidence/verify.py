@@ -22,7 +22,7 @@ from ..config import Settings
 from ..plumbing.blobs import journaled_paths
 from ..plumbing.db import open_db
 from ..errors import StoreError
-from . import chain, keys
+from . import chain, keys, timestamps
 
 TMP_GRACE = 3600.0
 """A temporary file younger than this may belong to a run writing right now."""
@@ -33,7 +33,8 @@ CHUNK = 1024 * 1024
 class Problem:
     kind: str
     """missing, changed, unreferenced, unlisted, row_deleted, row_changed, row_unlogged,
-    entry_changed, chain_broken, bad_signature, unknown_key"""
+    entry_changed, chain_broken, bad_signature, unknown_key; trusted time: bad_timestamp,
+    stamp_head_gone, stamp_head_changed, pin_missing"""
     where: str
     detail: str
 
@@ -58,6 +59,10 @@ class VerifyReport:
     first_broken: int | None = None
     """seq of the first log entry found broken (changed, unlinked, its row edited or gone)."""
     head: tuple[int, str] | None = None
+    trusted: list[dict[str, object]] = field(default_factory=list)
+    """Per valid RFC 3161 timestamp: the captures and status checks it is the earliest trusted time of."""
+    not_yet_stamped: dict[str, object] | None = None
+    """The captures and status checks logged after the last valid timestamp, when TSAs are in use."""
 
     @property
     def ok(self) -> bool:
@@ -94,6 +99,8 @@ class VerifyReport:
             "unsigned_since_key": self.unsigned_since_key,
             "first_broken": self.first_broken,
             "head": {"seq": self.head[0], "entry_sha256": self.head[1]} if self.head else None,
+            "trusted": self.trusted,
+            "not_yet_stamped": self.not_yet_stamped,
         }
 
 
@@ -119,11 +126,14 @@ def verify(
     workers: int | None = None,
     on_start: Callable[[int], None] | None = None,
     on_advance: Callable[[int], None] | None = None,
+    pins: Path | None = None,
 ) -> VerifyReport:
-    """Check every file and every log entry. ``on_start(total_bytes)`` and
-    ``on_advance(bytes)`` drive a progress bar; both are called from this thread."""
+    """Check every file and every log entry, every RFC 3161 timestamp, and the pins in
+    ``pins`` (a file of pinned heads). ``on_start(total_bytes)`` and ``on_advance(bytes)``
+    drive a progress bar; both are called from this thread."""
     if not settings.db_path.exists():
         raise StoreError(f"no archive at {settings.db_path}")
+    pinned = timestamps.read_pins(pins) if pins is not None else []
     conn = open_db(settings.db_path)
     try:
         report = VerifyReport()
@@ -132,6 +142,7 @@ def verify(
             report.notes.append(f"{late} rows that predate the log were chained now (late)")
         _check_files(conn, settings.data_dir, report, workers, on_start, on_advance)
         _check_log(conn, report)
+        _check_stamps(conn, settings, report, pinned)
         return report
     finally:
         conn.close()
@@ -237,6 +248,14 @@ def _check_log(conn: sqlite3.Connection, report: VerifyReport) -> None:
         report.notes.append("signing keys: " + ", ".join(public))
     if report.head:
         report.notes.append(f"log head: #{report.head[0]} {report.head[1]} (keep it elsewhere to pin the log)")
+
+
+def _check_stamps(conn: sqlite3.Connection, settings: Settings, report: VerifyReport, pins: list[dict[str, object]]) -> None:
+    """Trusted time: every stored token, every pin (archiver.evidence.timestamps)."""
+    found = timestamps.check(conn, settings.data_dir, settings, pins)
+    report.problems += [Problem(kind, where, detail) for kind, where, detail in found.problems]
+    report.notes += found.notes
+    report.trusted, report.not_yet_stamped = found.trusted, found.not_yet_stamped
 
 
 _Logged = dict[tuple[str, chain.Ref], list[tuple[int, str, str]]]

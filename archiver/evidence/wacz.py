@@ -56,11 +56,14 @@ class ExportSummary:
     metadata: int = 0
     pages: int = 0
     runs: int = 0
+    stamps: int = 0
+    """RFC 3161 timestamps carried (``timestamps/``), covering the exported captures."""
 
     def line(self) -> str:
         return (
             f"{self.path}: {self.responses} responses, {self.resources} screenshots, {self.metadata} provenance "
             f"records, {self.pages} pages, from {self.runs} runs"
+            + (f", {self.stamps} timestamps" if self.stamps else "")
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -158,6 +161,7 @@ def export_wacz(
         summary.pages = len(export.pages)
         members = {f"archive/{WARC_NAME}": warc, "indexes/index.cdx": work / "index.cdx",
                    "pages/pages.jsonl": work / "pages.jsonl"}
+        members.update(_write_timestamps(export, work))
         _write_zip(out, work / "export.wacz", members, main_url=str(export.pages[0]["url"]) if export.pages else None)
     return summary
 
@@ -277,6 +281,47 @@ def _write_provenance(export: _Export) -> None:
                 warc_headers_dict={"WARC-Date": warc_date(c["captured_at"])},
             )
         export.summary.metadata += 1
+
+
+def _write_timestamps(export: _Export, work: Path) -> dict[str, Path]:
+    """Trusted time (issue 16): the tokens covering the exported captures, their certificates,
+    the log segment from the first capture to the last stamped head, and how to check it by
+    hand, under ``timestamps/``. Nothing when no stamp covers them."""
+    from . import timestamps
+
+    marks, runs = export.runs_in()
+    scope = export.scope
+    ids = [
+        int(c["id"]) for c in export.conn.execute(f"SELECT * FROM captures WHERE run_id IN ({marks})", runs)
+        if scope.post_ids is None or scope.article_ids is None
+        or c["post_id"] in scope.post_ids or c["article_id"] in scope.article_ids or c["kind"] == "provenance"
+    ]
+    log, stamps, rows = timestamps.segment(export.conn, ids)
+    if not stamps:
+        return {}
+    folder = work / "timestamps"
+    folder.mkdir()
+    members: dict[str, Path] = {}
+    listed = []
+    for stamp in stamps:
+        base = f"{stamp.id}-{''.join(ch if ch.isalnum() or ch in '-_.' else '_' for ch in stamp.tsa)}"
+        for suffix, stored in ((".tsr", stamp.response_path), (".certs.pem", stamp.certs_path)):
+            target = folder / (base + suffix)
+            shutil.copyfile(export.data_dir / stored, target)
+            members[f"timestamps/{target.name}"] = target
+        listed.append({"id": stamp.id, "tsa": stamp.tsa, "url": stamp.url, "head_seq": stamp.head_seq,
+                       "head_sha256": stamp.head_sha256, "stated_at": stamp.stated_at,
+                       "response": f"timestamps/{base}.tsr", "certificates": f"timestamps/{base}.certs.pem"})
+    for name, text in (
+        ("stamps.json", json.dumps(listed, indent=2) + "\n"),
+        ("log.jsonl", "".join(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in log)),
+        ("captures.jsonl", "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in rows)),
+        ("README.txt", timestamps.HOW_TO_CHECK),
+    ):
+        (folder / name).write_text(text, encoding="utf-8")
+        members[f"timestamps/{name}"] = folder / name
+    export.summary.stamps = len(stamps)
+    return members
 
 
 def _write_index(warc: Path, index: Path) -> None:

@@ -192,6 +192,13 @@ class Fetcher:
             except ValueError:
                 raise BlockedURL(f"redirect to a malformed location {location!r}", url) from None
 
+    async def post(self, url: str, kind: Kind, content: bytes, *, headers: dict[str, str] | None = None) -> Response:
+        """POST ``content`` to ``url`` once: checked like any URL, timed, capped and recorded,
+        but neither retried nor redirected (a POST may not be safe to repeat). Returns the
+        answer whatever its status; raises FetchError subclasses as ``get`` does."""
+        check_url(url, allow_private=self.settings.allow_private)
+        return await self._get_once(url, kind, browser_ua=False, headers=headers, method="POST", content=content)
+
     async def _get_with_retries(
         self, url: str, kind: Kind, *, browser_ua: bool, headers: dict[str, str] | None
     ) -> Response:
@@ -218,7 +225,14 @@ class Fetcher:
         return base * (0.75 + random.random() / 2)
 
     async def _get_once(
-        self, url: str, kind: Kind, *, browser_ua: bool, headers: dict[str, str] | None
+        self,
+        url: str,
+        kind: Kind,
+        *,
+        browser_ua: bool,
+        headers: dict[str, str] | None,
+        method: str = "GET",
+        content: bytes | None = None,
     ) -> Response:
         assert self._transport is not None, "use Fetcher as an async context manager"
         cap = getattr(self.settings.limits, kind)
@@ -229,7 +243,9 @@ class Fetcher:
                 request_headers["User-Agent"] = BROWSER_UA
         started = _now()
         try:
-            request = httpx.Request("GET", url, headers=request_headers, extensions={"timeout": self._timeouts})
+            request = httpx.Request(
+                method, url, headers=request_headers, content=content, extensions={"timeout": self._timeouts}
+            )
         except httpx.InvalidURL as e:
             raise BlockedURL(f"invalid URL: {e}", url) from None
         if self._cookies:
@@ -259,7 +275,7 @@ class Fetcher:
             r.request = request
             self._cookies.extract_cookies(r)
         response = Response(url=url, status=r.status_code, headers=r.headers, body=body, blob=blob)
-        await self._record(Exchange(url, "GET", r.status_code, list(r.headers.multi_items()), started, blob))
+        await self._record(Exchange(url, method, r.status_code, list(r.headers.multi_items()), started, blob))
         return response
 
     async def _read_body(

@@ -113,7 +113,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
     def do_CONNECT(self) -> None:
         host = self.path.rpartition(":")[0].strip("[]").lower() or self.path.lower()
         world = self.platform.world
-        if host not in world.hosts():
+        if host not in world.hosts() and host not in self.platform.services:
             self.platform._record("CONNECT", f"https://{self.path}", 502, self.headers.get("User-Agent", ""))
             self._send_simple(502, b"fake platform: host is not part of the world\n")
             self.close_connection = True
@@ -152,13 +152,14 @@ class ProxyHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length > 0:
-            self.rfile.read(length)  # bodies are ignored, but must be consumed for keep-alive
+        # Read whole for keep-alive; only services (a TSA, the Wayback Machine) look at it.
+        body = self.rfile.read(length) if length > 0 else b""
         ua = self.headers.get("User-Agent", "")
         scheme, host, path_qs, absolute = self._target()
         platform = self.platform
         world = platform.world
-        if absolute and not self.tunnel_host and host not in world.hosts():
+        service = platform.services.get(host)
+        if absolute and not self.tunnel_host and host not in world.hosts() and service is None:
             platform._record(self.command, f"{scheme}://{host}{path_qs}", 502, ua)
             self._send_simple(502, b"fake platform: host is not part of the world\n")
             return
@@ -186,7 +187,10 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 return
 
         platform._sleep(platform.latency)
-        response = respond(world, host, path_qs, ua)
+        if service is not None:
+            response = service(self.command, path_qs, dict(self.headers.items()), body)
+        else:
+            response = respond(world, host, path_qs, ua)
         if response.hang:
             self._hang()
             return

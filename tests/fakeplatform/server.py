@@ -13,10 +13,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from collections.abc import Callable
+
+from .handlers import Response
 from .proxy import ProxyHandler, ProxyServer
 from .tls import CertificateAuthority
 from .tokens import tokens_for
 from .world import FaultAction, World
+
+Service = Callable[[str, str, dict[str, str], bytes], Response]
 
 NSS_NICKNAME = "archiver-test-ca"
 
@@ -43,6 +48,9 @@ class FakePlatform:
         self._own_workdir = workdir is None
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="fakeplatform-"))
         self.ca = CertificateAuthority(self.workdir / "ca")
+        self.services: dict[str, Service] = {}
+        """Hosts answered by a service instead of the world (a fake TSA, the Wayback Machine):
+        ``service(method, path_qs, headers, body) -> Response``. Faults of the world apply."""
         self.requests: list[dict[str, Any]] = []
         """One dict per request: method, url, status (None if never answered), user_agent,
         time (epoch seconds at arrival), and fault when one was injected."""
