@@ -20,6 +20,7 @@ need=()
 command -v chromium-headless-shell >/dev/null || need+=(chromium-headless-shell)
 command -v certutil >/dev/null || need+=(libnss3-tools)
 { command -v ffprobe >/dev/null && command -v ffmpeg >/dev/null; } || need+=(ffmpeg)
+command -v openssl >/dev/null || need+=(openssl)  # the tests' TSA (openssl ts -reply), and checking tokens by hand
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]} (apt)"
