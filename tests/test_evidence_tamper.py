@@ -282,6 +282,8 @@ def make_v4(settings: Settings) -> None:
     for column in ("duration", "checked_as"):  # added by version 6 (0006_media)
         conn.execute(f"ALTER TABLE captures DROP COLUMN {column}")
     conn.execute("ALTER TABLE articles DROP COLUMN citations_at")  # added by version 8 (0008_citations_at)
+    for table in ("timestamps", "wayback"):  # what version 9 adds (empty here: no TSA, no Wayback)
+        conn.execute(f"DROP TABLE {table}")
     conn.execute("DELETE FROM schema_migrations WHERE version > 4")
     conn.execute("COMMIT")
     conn.close()

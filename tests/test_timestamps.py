@@ -411,6 +411,14 @@ def test_history_and_provenance_show_trusted_time(stamped: Settings) -> None:
     [line] = [e for e in history.entries if e.what.startswith("trusted time")]
     assert line.at == stated and "fake-tsa" in line.what
     assert "RFC 3161" in line.detail
+    from archiver.browse.post_page import post_context
+
+    conn = sqlite3.connect(stamped.db_path)
+    try:
+        page = post_context(conn, int(history.post["id"]))
+    finally:
+        conn.close()
+    assert page is not None and any(e["what"] == "trusted time: fake-tsa" for e in page["timeline"])
     prov = archiver.provenance(stamped, POST)
     assert all(c["trusted_time"]["no_later_than"] == stated for c in prov.captures)
     assert any("no later than" in li and "fake-tsa" in li for li in prov.lines())

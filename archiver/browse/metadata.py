@@ -142,7 +142,8 @@ TABLES: dict[str, dict[str, Any]] = {
         "facets": ["kind"],
         "columns": {
             "seq": "position in the chain",
-            "kind": "capture (capture_v2 from schema version 6: with duration and checked_as), status_check, post, article, citation, event or blob",
+            "kind": "capture (capture_v2 from schema version 6: with duration and checked_as), status_check, post, "
+                    "article, citation, event, blob, timestamp or wayback",
             "ref_table": "the table of the logged row",
             "ref_id": "the logged row's id (empty for blobs and article_posts)",
             "ref_key": "blobs: the SHA-256; article_posts: JSON [article_id, post_id, link]",
@@ -179,6 +180,42 @@ TABLES: dict[str, dict[str, Any]] = {
             "sha256": "the image file",
             "algorithm": "dhash64: a 64-bit difference hash",
             "hash": "the hash, hex",
+        },
+    },
+    # Trusted time and independent copies (issue 16).
+    "timestamps": {
+        "description": "RFC 3161 timestamps of the log: a Time-Stamp Authority saw the head entry's hash at "
+                       "stated_at, so it and every entry before it existed by then. `archiver verify` checks each token.",
+        "sort_desc": "id",
+        "facets": ["tsa"],
+        "columns": {
+            "id": "archiver's id for the stamp",
+            "tsa": "the TSA's name, as configured (ARCHIVER_TSA)",
+            "url": "where it was asked",
+            "head_seq": "the log entry stamped: it and every entry before it",
+            "head_sha256": "that entry's entry_sha256: the token's message imprint",
+            "stated_at": "the time the TSA signed (its genTime), UTC",
+            "nonce": "the request's nonce, echoed in the token",
+            "requested_at": "archiver's own clock when it asked",
+            "response_sha256": "the TSA's answer (DER), a stored file: openssl ts -verify -in it",
+            "certs_sha256": "PEM file: the certificates the token carried, then the roots it was checked against",
+            "run_id": "the run that stamped",
+        },
+    },
+    "wayback": {
+        "description": "Wayback Machine copies of posts (opt-in): saved by Save Page Now when archived, or the "
+                       "nearest existing copy of a post already gone.",
+        "sort_desc": "id",
+        "facets": ["kind"],
+        "columns": {
+            "id": "archiver's id for the record",
+            "post_id": "the post",
+            "run_id": "the run that asked",
+            "kind": "saved (Save Page Now) or nearest (an existing copy)",
+            "url": "the Wayback Machine's snapshot",
+            "snapshot_at": "when the Wayback Machine captured it, UTC",
+            "recorded_at": "when archiver recorded it",
+            "detail": "JSON: the Save Page Now job, or the status of the copy",
         },
     },
     "links": {

@@ -55,8 +55,10 @@ async def save_run(store: Store, run_id: int) -> list[str]:
     from ..plumbing.net import Fetcher
 
     settings = store.settings
+    if not settings.wayback:
+        return []
     posts = _posts_first_archived(store.conn, run_id)
-    if not settings.wayback or not posts:
+    if not posts:
         return []
 
     def record(exchange: Any) -> None:
