@@ -427,8 +427,12 @@ def test_history_and_provenance_show_trusted_time(stamped: Settings) -> None:
 def test_wacz_carries_tokens_certificates_and_the_log_segment(stamped: Settings, tsa: FakeTsa, tmp_path: Path) -> None:
     import zipfile
 
+    from tests.test_evidence_wacz import wacz_validate
+
     out = tmp_path / "export.wacz"
-    archiver.export(stamped, out, post=POST)
+    assert archiver.export(stamped, out, post=POST).stamps == 1
+    checked = wacz_validate(out)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     with zipfile.ZipFile(out) as z:
         names = z.namelist()
         stamps = json.loads(z.read("timestamps/stamps.json"))
