@@ -564,8 +564,10 @@ def segment(conn: sqlite3.Connection, capture_ids: Sequence[int]) -> tuple[list[
     for r in conn.execute("SELECT * FROM log WHERE seq BETWEEN ? AND ? ORDER BY seq", (min(seqs), max(heads))):
         entry = chain.Entry.from_row(r)
         entries.append({"entry": json.loads(entry.canonical()), "entry_sha256": r["entry_sha256"]})
-    captured = [
-        {"table": "captures", "row": {k: row[k] for k in chain.FIELDS["capture"]}}
+    kinds = {int(r[0]): str(r[1]) for r in conn.execute(
+        f"SELECT ref_id, kind FROM log WHERE ref_table = 'captures' AND ref_id IN ({marks})", list(capture_ids))}
+    captured = [  # each row with the fields its entry's kind hashes
+        {"table": "captures", "row": {k: row[k] for k in chain.FIELDS[kinds.get(int(row["id"]), "capture")]}}
         for row in conn.execute(f"SELECT * FROM captures WHERE id IN ({marks}) ORDER BY id", list(capture_ids))
     ]
     return entries, [s for s in stamps_unread(conn) if s.id in chosen], captured
