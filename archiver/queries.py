@@ -69,12 +69,12 @@ def history(conn: sqlite3.Connection, post: str) -> tuple[sqlite3.Row, list[Time
         entries.append(TimelineEntry(capture["captured_at"], f"capture: {capture['kind']}", f"{capture['path']}{size}"))
     for event in conn.execute("SELECT * FROM events WHERE post_id = ?", (row["id"],)):
         entries.append(TimelineEntry(event["detected_at"], f"change: {event['kind']}", event["detail"] or ""))
-    entries += _outside(conn, int(row["id"]))
+    entries += outside_of_archive(conn, int(row["id"]))
     entries.sort(key=lambda e: e.at)
     return row, entries
 
 
-def _outside(conn: sqlite3.Connection, post_id: int) -> list[TimelineEntry]:
+def outside_of_archive(conn: sqlite3.Connection, post_id: int) -> list[TimelineEntry]:
     """Trusted time beside the archive's own: the earliest RFC 3161 timestamp covering the
     post's captures and checks (as stated; ``verify`` checks the tokens); Wayback copies."""
     from .evidence.timestamps import covered

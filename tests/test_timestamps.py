@@ -409,14 +409,6 @@ def test_history_and_provenance_show_trusted_time(stamped: Settings) -> None:
     [line] = [e for e in history.entries if e.what.startswith("trusted time")]
     assert line.at == stated and "fake-tsa" in line.what
     assert "RFC 3161" in line.detail
-    from archiver.browse.post_page import post_context
-
-    conn = sqlite3.connect(stamped.db_path)
-    try:
-        page = post_context(conn, int(history.post["id"]))
-    finally:
-        conn.close()
-    assert page is not None and any(e["what"] == "trusted time: fake-tsa" for e in page["timeline"])
     prov = archiver.provenance(stamped, POST)
     assert all(c["trusted_time"]["no_later_than"] == stated for c in prov.captures)
     assert any("no later than" in li and "fake-tsa" in li for li in prov.lines())
@@ -466,3 +458,36 @@ def test_tsa_setting_from_the_environment() -> None:
         parse_tsas("no-url-here")
     with pytest.raises(ConfigError, match="twice"):
         parse_tsas("a=http://x.example/,r.pem;a=http://y.example/,r.pem")
+
+
+def test_post_page_shows_trusted_time(stamped: Settings) -> None:
+    import os
+    import sys
+
+    import httpx
+
+    from tests.test_serve import free_port
+
+    post_id = sql(stamped, "SELECT id FROM posts WHERE native_id = ?", str(S.JULIACA_DOCTOR_ID))[0][0]
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    log = stamped.data_dir.parent / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "archiver.cli", "--data", str(stamped.data_dir), "serve",
+                                   "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        with httpx.Client(trust_env=False, timeout=20) as client:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    answer = client.get(f"http://127.0.0.1:{port}/archive/posts/{post_id}")
+                    break
+                except httpx.TransportError:
+                    assert server.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+                    time.sleep(0.1)
+        assert answer.status_code == 200
+        assert "Trusted time and other copies" in answer.text and "trusted time: fake-tsa" in answer.text
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+

@@ -12,6 +12,7 @@ from archiver.browse import words
 from archiver.browse.article_page import form_words
 from archiver.browse.evidence_sheet import extension, sheet
 from archiver.browse.links import Links
+from archiver.queries import outside_of_archive
 
 MEDIA_KINDS = ("photo", "video", "poster", "audio", "captions")
 
@@ -158,6 +159,8 @@ def post_context(conn: sqlite3.Connection, links: Links, data_dir: Path, post_id
         "surviving_copy": surviving,
         "quoted": quoted,
         "evidence": sheet(conn, links, data_dir, post_id=post_id, name_stem=stem),
+        # Trusted time (RFC 3161 stamps of the log) and Wayback copies beside the archive's own (issue 16).
+        "outside": [{**e.as_dict(), "when": words.when(e.at)} for e in outside_of_archive(conn, post_id)],
         "evidence_url": links.evidence("post", post_id),
         "stem": stem,
     }
