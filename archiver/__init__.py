@@ -81,6 +81,7 @@ if TYPE_CHECKING:
     from .pipeline import Summary
     from .queries import TimelineEntry
     from .selfcheck import Check, DoctorReport
+    from .steps.find import find_embeds
     from .sweeper import SweepSummary
 
 _COMMANDS = ("archive", "backup", "sweep", "unwatch", "deleted", "history", "provenance", "similar", "verify", "export",
@@ -106,6 +107,7 @@ _WHERE: dict[str, str] = {
     "TimelineEntry": "queries",
     "DoctorReport": "selfcheck",
     "Check": "selfcheck",
+    "find_embeds": "steps.find",
 }
 """Each public name → the module (under archiver) that defines it."""
 
@@ -161,6 +163,7 @@ __all__ = [
     "deleted",
     "doctor",
     "export",
+    "find_embeds",
     "history",
     "keygen",
     "provenance",

@@ -4,6 +4,8 @@ Defaults come from the environment a user already has (``ARCHIVER_DATA``,
 ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``, ``SSL_CERT_FILE``, and archiver's own
 ``ARCHIVER_TSA``, ``ARCHIVER_WAYBACK``); the CLI overrides them.
 These are also the only seams the tests use: a proxy, a CA bundle and endpoints.
+Endpoints are named by each platform (``Platform.endpoints``); ``endpoints`` holds a
+user's overrides by platform name, and ``archiver.platforms.endpoints_for`` merges them.
 """
 
 from __future__ import annotations
@@ -44,19 +46,6 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class Endpoints:
-    """Platform endpoints. Only a replica or a mirror would change these."""
-
-    syndication: str = "https://cdn.syndication.twimg.com/tweet-result"
-    oembed: str = "https://publish.twitter.com/oembed"
-    embed: str = "https://platform.twitter.com/embed/Tweet.html"
-    wayback_save: str = "https://web.archive.org/save"
-    """The Wayback Machine's Save Page Now (``POST`` a URL; ``/status/<job>`` says how it went)."""
-    wayback_available: str = "https://archive.org/wayback/available"
-    """The Wayback Machine's availability API: the copy nearest a time."""
-
-
-@dataclass(frozen=True)
 class Tsa:
     """An RFC 3161 Time-Stamp Authority: the name archiver records, where to ask, whom to trust.
 
@@ -91,6 +80,9 @@ def parse_tsas(value: str) -> tuple[Tsa, ...]:
             raise ConfigError(f"{TSA_ENV}: the name {name!r} is given twice")
         tsas.append(Tsa(name, url, roots))
     return tuple(tsas)
+Endpoints = dict[str, dict[str, str]]
+"""Endpoint overrides by platform name, then endpoint name: ``{"twitter": {"embed": URL}}``.
+Each platform names its endpoints and their defaults (``Platform.endpoints``)."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +119,9 @@ class Settings:
     schedule: str = "1d:1h,30d:1d,*:7d"
     """When sweeps check again, by age since first archived: AGE:EVERY steps (archiver.schedule)."""
     limits: Limits = field(default_factory=Limits)
-    endpoints: Endpoints = field(default_factory=Endpoints)
+    endpoints: Endpoints = field(default_factory=dict)
+    """Platform endpoints a user points elsewhere (a mirror, a replica); the rest keep their
+    defaults. Env: ``ARCHIVER_ENDPOINTS="twitter.embed=URL twitter.oembed=URL"``."""
     user_agent: str = f"archiver/{__version__} (+https://github.com/archiver/archiver; embed archiver)"
 
     # What the commands do when not told otherwise: the library's defaults, and so the CLI's.
@@ -152,6 +146,10 @@ class Settings:
     """``ACCESS:SECRET`` of an archive.org account, for Save Page Now's higher limits."""
     wayback_wait: float = 30.0
     """Seconds to wait, at the end of a run, for Save Page Now to finish its captures."""
+    wayback_save: str = "https://web.archive.org/save"
+    """The Wayback Machine's Save Page Now (``POST`` a URL; ``/status/<job>`` says how it went)."""
+    wayback_available: str = "https://archive.org/wayback/available"
+    """The Wayback Machine's availability API: the copy nearest a time."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -165,6 +163,7 @@ class Settings:
             tsas=parse_tsas(env.get(TSA_ENV) or ""),
             wayback=(env.get("ARCHIVER_WAYBACK") or "").strip().lower() in ("1", "yes", "true", "on"),
             wayback_keys=env.get("ARCHIVER_WAYBACK_KEYS") or None,
+            endpoints=parse_endpoints(env.get("ARCHIVER_ENDPOINTS") or ""),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given)  # type: ignore[arg-type]
@@ -172,6 +171,20 @@ class Settings:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "archive.db"
+
+
+def parse_endpoints(text: str) -> Endpoints:
+    """``platform.name=URL`` pairs, separated by spaces or commas, as a mapping of overrides."""
+    from .errors import ConfigError
+
+    endpoints: Endpoints = {}
+    for item in text.replace(",", " ").split():
+        key, sep, url = item.partition("=")
+        platform, dot, name = key.partition(".")
+        if not (sep and dot and platform and name and url.startswith(("https://", "http://"))):
+            raise ConfigError(f"ARCHIVER_ENDPOINTS: {item!r} is not platform.endpoint=http(s)://URL")
+        endpoints.setdefault(platform, {})[name] = url
+    return endpoints
 
 
 def _env_proxy(env: dict[str, str]) -> str | None:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 
@@ -24,16 +24,8 @@ from .evidence.timestamps import Stamp
 from .steps.reader import read_bounded, reader_pool
 from .steps.media import copy_media
 from .plumbing.net import Exchange, Fetcher
-from .platforms.base import FoundEmbed, PostData
-from .platforms.twitter import api
-from .platforms.twitter.patterns import (
-    canonical_url,
-    handle_from_url,
-    is_pic_link,
-    is_short_link,
-    post_id_from_url,
-    snowflake_time,
-)
+from .platforms import endpoints_for, platform_named, platforms, post_ref, resolvable_link
+from .platforms.base import SHORT_LINK, FoundEmbed, Platform, PostData, PostFetch, PostRef
 from .steps.render import ArticleShot, Renderer, Shot, check_screenshot
 from .steps.resolve import resolve
 from .steps.store import CaptureFile, Citation, Event, Store
@@ -41,7 +33,6 @@ from .steps.thumbnails import store_derived, with_thumbnails
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)
-PLATFORM = "twitter"
 
 Progress = Callable[[str, str], None]
 """progress(item, what happened): for a line per item on a terminal. ``what`` starts with
@@ -120,7 +111,7 @@ async def archive_async(
     store = Store(settings)
     try:
         async with Session(settings, store, command, recapture=recapture, progress=progress) as session:
-            if any(post_id_from_url(t) is None for t in targets):
+            if any(post_ref(t) is None for t in targets):
                 session.warm_up()  # an article will need the browser: launch it while fetching
             await asyncio.gather(*(session.target(t) for t in dict.fromkeys(targets)))
         return session.summary
@@ -166,11 +157,12 @@ class Session:
         self._fetcher_cm: Fetcher | None = None
         self._articles = asyncio.Semaphore(settings.concurrency)
         self._pages = asyncio.Semaphore(settings.concurrency)
-        self._posts: dict[str, asyncio.Task[int | None]] = {}
-        self._fetched: set[str] = set()
-        self._found: set[str] = set()
+        self._posts: dict[PostRef, asyncio.Task[int | None]] = {}
+        self._fetched: set[PostRef] = set()
+        self._found: set[PostRef] = set()
         """Distinct posts the run's targets cite: a post in two articles counts once."""
-        self._card_offers: dict[str, list[asyncio.Task[ArticleShot | None]]] = {}
+        self._card_offers: dict[PostRef, list[asyncio.Task[ArticleShot | None]]] = {}
+        self._endpoints: dict[str, Mapping[str, str]] = {}
         self._readers = reader_pool(settings)
         """Processes that read articles (untrusted markup), bounded by ``settings.limits``."""
 
@@ -218,9 +210,15 @@ class Session:
             self.progress("", "warning: " + warning)
 
     @property
-    def posts_seen(self) -> set[str]:
-        """Post ids this session fetched from the platform (not those it found already archived)."""
+    def posts_seen(self) -> set[PostRef]:
+        """Posts this session fetched from their platform (not those it found already archived)."""
         return self._fetched
+
+    def endpoints(self, platform: Platform) -> Mapping[str, str]:
+        """The platform's endpoints, with the user's overrides (worked out once a run)."""
+        if platform.name not in self._endpoints:
+            self._endpoints[platform.name] = endpoints_for(platform, self.settings)
+        return self._endpoints[platform.name]
 
     def _fail(self, error: ArchiverError | str) -> None:
         message = str(error)
@@ -261,18 +259,19 @@ class Session:
     async def target(self, target: str) -> None:
         """Archive one target given by a user; failures are recorded, not raised."""
         target = target.strip()
-        if is_short_link(target) or is_pic_link(target):
-            # Posts print these links without a scheme: pic.twitter.com/CODE.
-            target = target if "://" in target else f"https://{target}"
+        # A link that leads to a post once followed, made absolute: posts print some
+        # without a scheme (pic.twitter.com/CODE).
+        link = resolvable_link(target)
+        target = link or target
         try:
-            native_id = post_id_from_url(target)
-            if native_id is None and (is_short_link(target) or is_pic_link(target)):
-                native_id = await self._resolve_to_post(target)
-                if native_id is None:
+            ref = post_ref(target)
+            if ref is None and link is not None:
+                ref = await self._resolve_to_post(target)
+                if ref is None:
                     raise ContentError("link does not lead to a post", target)
-            if native_id is not None:
-                self._found.add(native_id)
-                await self.post(native_id, handle_from_url(target))
+            if ref is not None:
+                self._found.add(ref)
+                await self.post(ref, _handle_hint([target], ref))
             else:
                 async with self._articles:
                     await self.article(target)
@@ -314,15 +313,15 @@ class Session:
             found = await asyncio.gather(*(self._embed_post(e) for e in embeds))
             evidence = [link for e in embeds for link in e.inner_links]
             evidence_task = asyncio.gather(*(self._resolve_quietly(link) for link in dict.fromkeys(evidence)))
-            by_post: dict[str, list[FoundEmbed]] = {}
-            for embed, native_id in zip(embeds, found, strict=True):
-                if native_id is not None:
-                    by_post.setdefault(native_id, []).append(embed)
+            by_post: dict[PostRef, list[FoundEmbed]] = {}
+            for embed, ref in zip(embeds, found, strict=True):
+                if ref is not None:
+                    by_post.setdefault(ref, []).append(embed)
             self._found.update(by_post)
-            for native_id in by_post:
-                self._card_offers.setdefault(native_id, []).append(page_task)
+            for ref in by_post:
+                self._card_offers.setdefault(ref, []).append(page_task)
             post_ids = await asyncio.gather(
-                *(self.post(native_id, _handle_hint(cited)) for native_id, cited in by_post.items())
+                *(self.post(ref, _handle_hint([e.link for e in cited], ref)) for ref, cited in by_post.items())
             )
             citations = [
                 Citation(post_id, embed.link, embed.form, embed.embed_text)
@@ -336,6 +335,7 @@ class Session:
                 new_article=new_article,
                 found_links={e.link for e in embeds},
                 cited=citations,
+                platforms={p.name for p in platforms()},
             )
             await evidence_task
         except BaseException:
@@ -361,20 +361,20 @@ class Session:
             self._fail(e)
             return None
 
-    async def _embed_post(self, embed: FoundEmbed) -> str | None:
+    async def _embed_post(self, embed: FoundEmbed) -> PostRef | None:
         if embed.native_id:
-            return embed.native_id
+            return PostRef(embed.platform, embed.native_id)
         try:
-            native_id = await self._resolve_to_post(embed.link)
+            ref = await self._resolve_to_post(embed.link)
         except ItemError as e:
             self._fail(e)
             return None
-        if native_id is None and embed.form != "short_link":
-            # A t.co link in an article may lead anywhere; a media link or an embed must lead to a post.
+        if ref is None and embed.form != SHORT_LINK:
+            # A short link in an article may lead anywhere; a media link or an embed must lead to a post.
             self._fail(f"{embed.link}: link does not lead to a post")
-        return native_id
+        return ref
 
-    async def _resolve_to_post(self, link: str) -> str | None:
+    async def _resolve_to_post(self, link: str) -> PostRef | None:
         """The post a short or media link leads to: the first hop that names one."""
         assert self.fetcher is not None
         known = self.store.known_link(link)
@@ -389,9 +389,9 @@ class Session:
             self.store.save_link(link, resolution.final_url, resolution.hops, None)
             urls = [str(hop["url"]) for hop in resolution.hops] + [resolution.final_url]
         for candidate in urls:
-            native_id = post_id_from_url(candidate)
-            if native_id:
-                return native_id
+            ref = post_ref(candidate)
+            if ref is not None:
+                return ref
         return None
 
     async def _resolve_quietly(self, link: str) -> None:
@@ -403,26 +403,27 @@ class Session:
             pass
 
     # posts -----------------------------------------------------------------------------
-    def post(self, native_id: str, handle: str | None = None, depth: int = 0) -> asyncio.Task[int | None]:
+    def post(self, ref: PostRef, handle: str | None = None, depth: int = 0) -> asyncio.Task[int | None]:
         """The task archiving one post; a post cited many times is archived once per run.
 
         ``handle`` is what the citing link says, for the post's URL when the platform no longer does.
         """
-        if native_id not in self._posts:
-            self._posts[native_id] = asyncio.create_task(self._post(native_id, handle, depth))
-        return self._posts[native_id]
+        if ref not in self._posts:
+            self._posts[ref] = asyncio.create_task(self._post(ref, handle, depth))
+        return self._posts[ref]
 
-    async def _post(self, native_id: str, handle_hint: str | None, depth: int) -> int | None:
+    async def _post(self, ref: PostRef, handle_hint: str | None, depth: int) -> int | None:
         assert self.fetcher is not None
-        existing = self.store.get_post(PLATFORM, native_id)
+        existing = self.store.get_post(ref.platform, ref.native_id)
         if existing is not None and existing["capture_complete"] and not self.recapture:
             return self._reuse(existing)
-        async with self.claim(PLATFORM, native_id, handle_hint) as claim:
+        platform = _platform(ref)
+        async with self.claim(ref.platform, ref.native_id, handle_hint) as claim:
             # Another run may have stored it since: while this one waited for its claim, or before.
-            existing = self.store.get_post(PLATFORM, native_id)
+            existing = self.store.get_post(ref.platform, ref.native_id)
             if existing is not None and existing["capture_complete"] and (claim.waited or not self.recapture):
                 return self._reuse(existing)
-            fetched = await api.fetch_post(self.fetcher, native_id)
+            fetched = await platform.fetch_post(self.fetcher, ref.native_id, self.endpoints(platform))
             return await self.capture(fetched, existing, handle_hint, depth)
 
     def _reuse(self, existing: sqlite3.Row) -> int:
@@ -436,7 +437,8 @@ class Session:
 
         Re-read the post once the claim is held: another run may have stored it meanwhile.
         """
-        name = canonical_url(native_id, handle_hint)
+        known = platform_named(platform)
+        name = known.canonical_url(native_id, handle_hint) if known is not None else f"{platform}:{native_id}"
         return claim_post(
             self.settings.data_dir,
             platform,
@@ -446,14 +448,16 @@ class Session:
         )
 
     async def capture(
-        self, fetched: api.PostFetch, existing: sqlite3.Row | None, handle_hint: str | None = None, depth: int = 0
+        self, fetched: PostFetch, existing: sqlite3.Row | None, handle_hint: str | None = None, depth: int = 0
     ) -> int | None:
         """Store a post as fetched: for a live post, its card and media too. Returns the post's id."""
-        native_id = fetched.native_id
-        self._fetched.add(native_id)
+        ref = fetched.ref
+        platform = _platform(ref)
+        native_id = ref.native_id
+        self._fetched.add(ref)
         data = fetched.data
         handle = (data.author_handle if data else None) or (existing["author_handle"] if existing else None)
-        name = canonical_url(native_id, handle or handle_hint)
+        name = platform.canonical_url(native_id, handle or handle_hint)
         captures = [
             CaptureFile("data", a.response.blob, a.response.content_type or None, source_url=a.url, source=a.source)
             for a in fetched.answers
@@ -461,11 +465,11 @@ class Session:
         ]
         quoted_post_id = None
         if data and data.quoted_id and depth < 2:
-            quoted_post_id = await self.post(data.quoted_id, None, depth + 1)
+            quoted_post_id = await self.post(PostRef(ref.platform, data.quoted_id), None, depth + 1)
         problems: list[str] = []
         if fetched.status == "live":
             card, media = await asyncio.gather(
-                self._card(native_id), self._media(data), return_exceptions=True
+                self._card(platform, ref), self._media(data), return_exceptions=True
             )
             for outcome in (card, media):
                 if isinstance(outcome, BaseException):
@@ -484,7 +488,7 @@ class Session:
         captures = await with_thumbnails(self.store.blobs, captures)
         post_id = self.store.save_post(
             self.run_id,
-            platform=PLATFORM,
+            platform=ref.platform,
             native_id=native_id,
             url=name,
             status=fetched.status,
@@ -495,7 +499,7 @@ class Session:
             author_name=data.author_name if data else None,
             text=data.text if data else None,
             lang=data.lang if data else None,
-            created_at=(data.created_at if data else None) or snowflake_time(native_id),
+            created_at=(data.created_at if data else None) or platform.created_at_from_id(native_id),
             quoted_post_id=quoted_post_id,
             captures=captures,
         )
@@ -508,23 +512,28 @@ class Session:
             self.progress(name, fetched.status)
         return post_id
 
-    async def _card(self, native_id: str) -> CaptureFile:
-        """The post's embed card: cut from an article page that rendered it, else rendered alone."""
+    async def _card(self, platform: Platform, ref: PostRef) -> CaptureFile | None:
+        """The post's embed card: cut from an article page that rendered it, else rendered
+        alone from its embed page. None for a platform without an embed page of its own
+        when no article page showed the card."""
         shot: Shot | None = None
-        for offer in self._card_offers.get(native_id, []):
+        for offer in self._card_offers.get(ref, []):
             page = await offer
-            if page is not None and native_id in page.cards:
+            if page is not None and ref in page.cards:
                 try:
-                    check_screenshot(page.cards[native_id], native_id)
+                    check_screenshot(page.cards[ref], str(ref))
                 except ContentError:
                     continue  # not painted on that page: render it on its own
-                shot = page.cards[native_id]
+                shot = page.cards[ref]
                 break
         if shot is None:
+            url = platform.card_url(ref.native_id, self.endpoints(platform))
+            if url is None:
+                return None
             renderer = await self.renderer()
             async with self._pages:
-                shot = await renderer.post_card(self.settings.endpoints.embed, native_id)
-            check_screenshot(shot, native_id)
+                shot = await renderer.post_card(url, platform.card)
+            check_screenshot(shot, str(ref))
         return await asyncio.to_thread(self._stored_shot, "screenshot", shot)
 
     def _stored_shot(self, kind: str, shot: Shot) -> CaptureFile:
@@ -571,9 +580,18 @@ async def _nothing() -> None:
     return None
 
 
-def _handle_hint(embeds: list[FoundEmbed]) -> str | None:
-    for embed in embeds:
-        handle = handle_from_url(embed.link)
+def _platform(ref: PostRef) -> Platform:
+    platform = platform_named(ref.platform)
+    if platform is None:
+        raise ItemError(f"platform {ref.platform!r} is not installed", str(ref))
+    return platform
+
+
+def _handle_hint(links: list[str], ref: PostRef) -> str | None:
+    """The author the citing links name, for the post's URL when the platform no longer says."""
+    platform = platform_named(ref.platform)
+    for link in links:
+        handle = platform.handle_from_url(link) if platform is not None else None
         if handle:
             return handle
     return None

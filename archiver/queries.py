@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .errors import NotInArchive
-from .platforms.twitter.patterns import post_id_from_url
 from .schedule import format_time, parse_duration
 
 
@@ -27,7 +26,7 @@ def deleted_since(conn: sqlite3.Connection, since: str) -> list[dict[str, object
                WHERE p.first_archived_at >= :cutoff AND p.status IN ('deleted', 'unavailable')
                  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.post_id = p.id AND e.kind = p.status)
            )
-           SELECT f.detected_at, f.kind, p.url, p.native_id, p.author_handle, p.status, p.text,
+           SELECT f.detected_at, f.kind, p.url, p.platform, p.native_id, p.author_handle, p.status, p.text,
                   (SELECT group_concat(a.url, ' ') FROM article_posts ap JOIN articles a ON a.id = ap.article_id
                    WHERE ap.post_id = p.id) AS cited_by
            FROM found f JOIN posts p ON p.id = f.post_id
@@ -48,11 +47,29 @@ class TimelineEntry:
 
 
 def find_post(conn: sqlite3.Connection, post: str) -> sqlite3.Row:
-    """A post by its URL (any form archiver recognises) or its platform id."""
-    native_id = post.strip() if post.strip().isdigit() else post_id_from_url(post)
-    row: sqlite3.Row | None = None
-    if native_id:
-        row = conn.execute("SELECT * FROM posts WHERE native_id = ?", (native_id,)).fetchone()
+    """A post by its URL (its canonical URL, or any URL of it an installed platform
+    recognises), by ``PLATFORM:ID``, or by its platform's id alone when only one
+    platform has a post of that id."""
+    from .platforms import post_ref
+
+    text = post.strip()
+    row: sqlite3.Row | None = conn.execute("SELECT * FROM posts WHERE url = ? LIMIT 1", (text,)).fetchone()
+    ref = post_ref(text) if row is None else None
+    if ref is not None:
+        row = conn.execute(
+            "SELECT * FROM posts WHERE platform = ? AND native_id = ?", (ref.platform, ref.native_id)
+        ).fetchone()
+    elif row is None:
+        platform, sep, native_id = text.partition(":")
+        if sep:
+            row = conn.execute(
+                "SELECT * FROM posts WHERE platform = ? AND native_id = ?", (platform, native_id)
+            ).fetchone()
+        if row is None and "://" not in text:
+            rows = conn.execute("SELECT * FROM posts WHERE native_id = ? LIMIT 2", (text,)).fetchall()
+            if len(rows) > 1:
+                raise NotInArchive(f"{post}: posts of several platforms have this id: give its URL or PLATFORM:ID")
+            row = rows[0] if rows else None
     if row is None:
         raise NotInArchive(f"{post}: not in the archive")
     return row

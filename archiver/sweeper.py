@@ -31,7 +31,8 @@ from .plumbing.lock import SweepLock
 from .plumbing.net import Fetcher
 from .evidence.timestamps import Stamp
 from .pipeline import Progress, Report, Session, content_fingerprint
-from .platforms.twitter import api
+from .platforms import platform_named
+from .platforms.base import PostFetch, PostRef
 from .steps.store import Check, Store
 
 BATCH_SIZE = 200
@@ -191,7 +192,7 @@ class _Sweep:
             self.summary.run_id = session.run_id
             await self._articles(session, [str(a["url"]) for a in articles])
             # Posts an article's check archived a moment ago are not checked again.
-            posts = [p for p in posts if str(p["native_id"]) not in session.posts_seen]
+            posts = [p for p in posts if PostRef(p["platform"], str(p["native_id"])) not in session.posts_seen]
             await self._shared_posts(session, posts)
             await self._flush()
         self.summary.errors = session.summary.errors + self.summary.errors
@@ -317,17 +318,21 @@ class _Sweep:
         await asyncio.gather(*(worker() for _ in range(max(1, concurrency or self.concurrency))))
 
     async def _check(self, session: Session, fetcher: Fetcher, row: sqlite3.Row) -> None:
-        native_id = str(row["native_id"])
-        if native_id in session.posts_seen:
+        ref = PostRef(str(row["platform"]), str(row["native_id"]))
+        if ref in session.posts_seen:
             return  # archived a moment ago by an article's check
-        fetched = await api.fetch_post(fetcher, native_id)
+        platform = platform_named(ref.platform)
+        if platform is None:
+            # Left due: it is checked once its platform is installed again.
+            raise ItemError(f"platform {ref.platform!r} is not installed", str(row["url"]))
+        fetched = await platform.fetch_post(fetcher, ref.native_id, session.endpoints(platform))
         self.summary.posts_checked += 1
         self.summary.statuses[fetched.status] += 1
         if _changed(row, fetched):
-            async with session.claim(str(row["platform"]), native_id):
+            async with session.claim(ref.platform, ref.native_id):
                 # Another run may have captured it since this sweep read its row, or while
                 # this sweep waited for that run's claim: compare with what is stored now.
-                current = self.store.get_post(str(row["platform"]), native_id) or row
+                current = self.store.get_post(ref.platform, ref.native_id) or row
                 if _changed(current, fetched):
                     # Capture again as new rows: the earlier copy stays what it was.
                     await session.capture(fetched, current)
@@ -348,7 +353,8 @@ class _Sweep:
 
     def _events(self, run_id: int) -> list[dict[str, object]]:
         rows = self.store.conn.execute(
-            """SELECT e.kind, e.detected_at, e.detail, p.url AS post_url, p.native_id, a.url AS article_url
+            """SELECT e.kind, e.detected_at, e.detail, p.url AS post_url, p.platform, p.native_id,
+                      a.url AS article_url
                FROM events e LEFT JOIN posts p ON p.id = e.post_id LEFT JOIN articles a ON a.id = e.article_id
                WHERE e.run_id = ? ORDER BY e.id""",
             (run_id,),
@@ -358,6 +364,7 @@ class _Sweep:
                 "kind": r["kind"],
                 "detected_at": r["detected_at"],
                 "post_url": r["post_url"],
+                "platform": r["platform"],
                 "post_id": r["native_id"],
                 "article_url": r["article_url"],
                 "detail": json.loads(r["detail"]) if r["detail"] else None,
@@ -380,11 +387,14 @@ class _Sweep:
             self.summary.notified = True
 
 
-def _changed(row: sqlite3.Row, fetched: api.PostFetch) -> bool:
-    """Whether a live post differs from its stored capture (or has none complete)."""
+def _changed(row: sqlite3.Row, fetched: PostFetch) -> bool:
+    """Whether a live post differs from its stored capture (or has none complete).
+
+    Only the platform's full record tells an edit (its own rule: Twitter's oEmbed fallback
+    gives a sketch that would always look edited)."""
     return (
         fetched.status == "live"
-        and fetched.from_syndication
+        and fetched.complete
         and fetched.data is not None
         and (not row["capture_complete"] or row["content_fingerprint"] != content_fingerprint(fetched.data))
     )

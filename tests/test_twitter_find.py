@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from archiver.platforms import PLATFORMS, find_embeds
+from archiver.platforms import platforms
+from archiver.steps.find import find_embeds
 from archiver.platforms.base import FoundEmbed
 from archiver.platforms.twitter import PLATFORM, find_in_html, find_in_text
 
@@ -572,7 +573,7 @@ def test_page_without_markers_is_skipped_quickly() -> None:
 
 
 def test_registry() -> None:
-    assert PLATFORMS == [PLATFORM]
+    assert platforms() == (PLATFORM,)
     assert PLATFORM.name == "twitter"
     assert forms(find_embeds(STANDARD, "text/html; charset=utf-8", BASE)) == [("blockquote", "1612558357623734272")]
     assert forms(find_embeds(STANDARD, None, BASE)) == [("blockquote", "1612558357623734272")]

@@ -150,8 +150,16 @@ def post_provenance(conn: sqlite3.Connection, data_dir: Path, post: str) -> dict
     """Each capture of a post: its run, the tools, and the requests that led to it."""
     from ..queries import find_post
 
+    from ..platforms import platform_named
+
     p = find_post(conn, post)
     native_id = p["native_id"]
+    platform = platform_named(p["platform"])
+    # The post's own files' sources (its API answers, its card page, its media), and the
+    # requests its platform says asked about it: never a URL that merely contains its id.
+    sources = {
+        r[0] for r in conn.execute("SELECT DISTINCT source_url FROM captures WHERE post_id = ?", (p["id"],)) if r[0]
+    }
     cited = [r[0] for r in conn.execute("SELECT DISTINCT link FROM article_posts WHERE post_id = ?", (p["id"],))]
     links = [
         {"url": r["url"], "final_url": r["final_url"], "hops": json.loads(r["hops"]), "resolved_at": r["resolved_at"]}
@@ -174,9 +182,12 @@ def post_provenance(conn: sqlite3.Connection, data_dir: Path, post: str) -> dict
              "started_at": e["started_at"], "body_sha256": e["sha256"], "body_bytes": e["bytes"],
              "gave_this_file": e["sha256"] == c["sha256"]}
             for e in conn.execute(
-                "SELECT * FROM exchanges WHERE run_id = ? AND (sha256 = ? OR url LIKE ?) ORDER BY id",
-                (c["run_id"], c["sha256"], f"%{native_id}%"),
+                # instr() only narrows the rows read; which of them name the post, the platform says.
+                "SELECT * FROM exchanges WHERE run_id = ? AND (sha256 = ? OR instr(url, ?) > 0) ORDER BY id",
+                (c["run_id"], c["sha256"], native_id),
             )
+            if e["sha256"] == c["sha256"] or e["url"] in sources
+            or (platform is not None and platform.names_post(e["url"], native_id))
         ]
         prov_row, _ = load(data_dir, conn, int(c["run_id"]))
         captures.append(
@@ -195,5 +206,6 @@ def post_provenance(conn: sqlite3.Connection, data_dir: Path, post: str) -> dict
                 "trusted_time": trusted[c["id"]].as_dict() if c["id"] in trusted else None,
             }
         )
-    return {"post": {"id": p["id"], "url": p["url"], "native_id": native_id, "status": p["status"]},
+    return {"post": {"id": p["id"], "url": p["url"], "platform": p["platform"], "native_id": native_id,
+                     "status": p["status"]},
             "links": links, "captures": captures}

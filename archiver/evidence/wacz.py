@@ -187,6 +187,8 @@ def _write_responses(export: _Export) -> None:
     """Each exchange of the runs as a ``response`` record; articles and embed cards as pages."""
     from warcio.statusandheaders import StatusAndHeaders  # type: ignore[import-untyped]
 
+    from ..platforms import card_in_frame
+
     marks, runs = export.runs_in()
     article_urls = {
         r[0] for r in export.conn.execute(
@@ -227,7 +229,7 @@ def _write_responses(export: _Export) -> None:
                 },
             )
         export.summary.responses += 1
-        is_card = "/embed/Tweet.html" in e["url"] and e["client"] == "browser"
+        is_card = e["client"] == "browser" and card_in_frame(e["url"]) is not None
         if int(e["status"]) == 200 and (is_card or e["url"] in article_urls) and e["url"] not in page_urls:
             page_urls.add(e["url"])
             export.pages.append({"id": f"exchange-{e['id']}", "url": e["url"], "ts": warc_date(e["started_at"]),

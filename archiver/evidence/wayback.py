@@ -98,7 +98,7 @@ async def _save(fetcher: Fetcher, store: Store, post: sqlite3.Row) -> dict[str, 
     headers = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
     if settings.wayback_keys:
         headers["Authorization"] = f"LOW {settings.wayback_keys}"
-    endpoint = settings.endpoints.wayback_save.rstrip("/")
+    endpoint = settings.wayback_save.rstrip("/")
     answer = await fetcher.post(endpoint, "json", urlencode({"url": url}).encode("ascii"), headers=headers)
     job = _json(answer.body)
     job_id = job.get("job_id")
@@ -127,7 +127,7 @@ async def _nearest(fetcher: Fetcher, store: Store, post: sqlite3.Row) -> dict[st
     created = str(post["created_at"] or "")
     if len(created) >= 19:
         query["timestamp"] = created[:19].replace("-", "").replace(":", "").replace("T", "")
-    answer = await fetcher.get(f"{store.settings.endpoints.wayback_available}?{urlencode(query)}", "json")
+    answer = await fetcher.get(f"{store.settings.wayback_available}?{urlencode(query)}", "json")
     closest = _json(answer.body).get("archived_snapshots")
     closest = closest.get("closest") if isinstance(closest, dict) else None
     if answer.status != 200 or not isinstance(closest, dict) or not closest.get("available") or not closest.get("url"):

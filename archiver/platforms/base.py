@@ -1,17 +1,109 @@
-"""What every platform module provides: finders, URL recognition and post parsing.
+"""The platform interface: everything archiver knows about a platform comes through it.
 
-A platform is a module under ``archiver.platforms`` exposing a ``PLATFORM``
-object that satisfies :class:`Platform`. The pipeline only talks to this
-interface, so adding Instagram or Bluesky is one new module.
+A platform is an object satisfying :class:`Platform`, found through the entry-point group
+``archiver.platforms`` (see :mod:`archiver.platforms`). The built-in Twitter/X registers
+there like any other, so a newsroom can ship a platform as a package of its own and
+nothing outside that package changes. Generic code (the pipeline, sweeps, rendering,
+evidence, browsing) never names a platform: it holds posts as :class:`PostRef`
+``(platform, native_id)`` and asks the post's platform.
+
+Writing a platform package
+--------------------------
+
+1. A module exposing one object, e.g. ``PLATFORM = MyPlatform()``, and in the package's
+   ``pyproject.toml``::
+
+       [project.entry-points."archiver.platforms"]
+       myplatform = "my_package:PLATFORM"
+
+   The entry-point name is the platform's ``name``: the value of ``posts.platform``.
+   Import what is heavy (HTML parsers, JSON schemas) inside the methods that need it, not
+   at module level: platforms are loaded whenever one is needed.
+
+2. Recognise its URLs. ``post_id_from_url`` turns a post URL into the platform's own id,
+   a string unique within the platform (Mastodon: ``"host/id"`` — posts live on any
+   host; Bluesky: ``"did:plc:…/rkey"``; Telegram: ``"channel/130"``). ``resolvable_link``
+   says which links lead to a post only once followed (short links, media links), and
+   ``next_hop`` follows the platform's own interstitial pages while resolving.
+   ``handle_from_url`` gives the author a URL names, for the canonical URL.
+
+3. Find its embeds: ``find_in_html`` and ``find_in_text`` return :class:`FoundEmbed`s in
+   document order. The generic finder (:mod:`archiver.steps.find`) has already unwrapped
+   what every platform's embeds hide in (consent and cookie wrappers, WordPress embed
+   blocks, iframely, Embedly, redirectors), so a platform only reads its own markup.
+   ``form`` is an open vocabulary (:data:`FORMS` lists the common values); a platform
+   may use its own word without any schema change.
+
+4. Fetch a post: ``fetch_post`` returns a :class:`PostFetch`: the data, a status verdict
+   (``live``/``deleted``/``unavailable``/``unknown``, never ``deleted`` on a timeout, a
+   429, a 5xx, a login wall or a captcha), and the answers it rests on, one
+   :class:`SourceAnswer` per source asked (each kept as a ``data`` capture and its
+   verdict in ``status_checks.signals``). How the sources combine into a verdict is the
+   platform's own rule. ``PostFetch.complete`` says whether ``data`` is the platform's
+   full record, which a sweep compares with the last capture to notice an edit.
+   Endpoints are named URLs with defaults in ``endpoints``; a user overrides them with
+   ``Settings.endpoints`` (``ARCHIVER_ENDPOINTS``), and ``fetch_post`` receives them merged.
+
+5. Its card: ``card_url`` is the post's own embed page (None when the platform has none
+   that renders alone: its card is then only cut from article pages that show it);
+   ``card`` (:class:`CardSpec`) says which element is the card, how to tell it has
+   finished rendering, and which embeds in an article are still waiting for the
+   platform's script; ``card_in_frame`` recognises the post a frame of an article page
+   shows as a card.
+
+6. Its media: ``PostData.media`` lists what to copy (:class:`MediaItem`), at the best
+   quality the platform serves. Its canonical URL: ``canonical_url``. The time a post was
+   made, when its id tells (Twitter's snowflakes): ``created_at_from_id``, else None.
+
+7. Evidence: ``names_post`` says whether a request's URL asks about a post (its API
+   answers, its embed page), so ``archiver provenance`` links exchanges to posts exactly.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
-Form = Literal["blockquote", "iframe", "amp", "status_link", "pic_link", "short_link"]
+if TYPE_CHECKING:
+    from ..plumbing.net import Fetcher, Response
+
 Status = Literal["live", "deleted", "unavailable", "unknown"]
+
+Form = str
+"""How an article cites a post (``article_posts.form``): an open vocabulary, see FORMS."""
+
+BLOCKQUOTE = "blockquote"
+IFRAME = "iframe"
+AMP = "amp"
+POST_LINK = "status_link"
+MEDIA_LINK = "pic_link"
+SHORT_LINK = "short_link"
+SCRIPT_WIDGET = "script_widget"
+CMS_WRAPPER = "cms_wrapper"
+
+FORMS: Mapping[str, str] = {
+    BLOCKQUOTE: "the platform's embed snippet: a blockquote its script turns into a card",
+    IFRAME: "a card already rendered, or pasted, as an iframe of the platform's embed page",
+    AMP: "an AMP component (amp-twitter, amp-instagram…)",
+    POST_LINK: "a link to the post, or its URL pasted in the text",
+    MEDIA_LINK: "a link to the post's media that leads to the post (pic.twitter.com)",
+    SHORT_LINK: "a short link that may lead to a post (t.co), resolved to tell",
+    SCRIPT_WIDGET: "a script element naming the post (Telegram's widget)",
+    CMS_WRAPPER: "a CMS or embed service holding only the post's URL (WordPress embed block, iframely, Embedly)",
+}
+"""The common forms. A platform may record others of its own: no schema change needed."""
+
+
+class PostRef(NamedTuple):
+    """A post, wherever archiver holds one: its platform's name and the platform's own id."""
+
+    platform: str
+    native_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.native_id}"
 
 
 @dataclass
@@ -53,19 +145,135 @@ class PostData:
     lang: str | None = None
     media: list[MediaItem] = field(default_factory=list)
     quoted_id: str | None = None
+    """The native id of a post this one quotes, on the same platform."""
     quoted: PostData | None = None
     """The quoted post's data when the response embeds it."""
     requested_id: str | None = None
     """The id asked for, when the platform answered with another (a repost)."""
 
 
-class Platform(Protocol):
-    name: str
+@dataclass
+class SourceAnswer:
+    """One source's answer about a post: kept as a ``data`` capture, summed up in signals."""
 
+    source: str
+    """The source's name, e.g. 'syndication', 'oembed', 'api'; ``captures.source``."""
+    url: str
+    response: Response | None
+    error: str | None = None
+    """Why there is no response (timeout, reset, cap)."""
+    says: str = "no-answer"
+    """This source's own verdict, in the platform's words (live, gone, unavailable, no-answer…)."""
+    _parsed: object = field(default=None, init=False, repr=False, compare=False)
+    _was_parsed: bool = field(default=False, init=False, repr=False, compare=False)
+
+    @property
+    def status(self) -> int | None:
+        return self.response.status if self.response else None
+
+    def json(self) -> dict[str, object] | None:
+        """The body as a JSON object (None if it is not one), parsed once."""
+        if not self._was_parsed:
+            self._parsed, self._was_parsed = self._parse(), True
+        return self._parsed if isinstance(self._parsed, dict) else None
+
+    def _parse(self) -> object:
+        if self.response is None or not self.response.body:
+            return None
+        try:
+            return json.loads(self.response.body)
+        except ValueError:
+            return None
+
+
+@dataclass
+class PostFetch:
+    """What fetching a post found: a verdict, the data, and the answers behind them."""
+
+    platform: str
+    native_id: str
+    status: Status
+    data: PostData | None
+    answers: list[SourceAnswer] = field(default_factory=list)
+    complete: bool = False
+    """Whether ``data`` is the platform's full record (not a sketch from a fallback source):
+    only then does a sweep compare it with the last capture to notice an edit."""
+
+    @property
+    def ref(self) -> PostRef:
+        return PostRef(self.platform, self.native_id)
+
+    @property
+    def signals(self) -> dict[str, object]:
+        """Each source's HTTP status (None: no answer, with the error) and what it says."""
+        return {
+            a.source: {"status": a.status, "says": a.says, **({"error": a.error} if a.error else {})}
+            for a in self.answers
+        }
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    """Where a platform's rendered card is, and how to tell it has finished rendering.
+
+    Strings, not code: the renderer runs them in the page (JavaScript and CSS selectors),
+    so rendering stays generic.
+    """
+
+    selector: str = "article"
+    """CSS selector of the card's element, in its embed page or a card frame: cropped to."""
+    ready: str | None = None
+    """JavaScript function of no arguments, true once the card has rendered, beyond its
+    element being visible and its images loaded (which are always waited for)."""
+    pending: str | None = None
+    """CSS selector of the platform's embeds in an article page that its script has not
+    yet turned into cards; the page shot waits (a while) until none is left."""
+
+
+class Platform(Protocol):
+    """What a platform provides; see the module docstring for how to write one."""
+
+    name: str
+    """The platform's name: ``posts.platform``, the entry-point name, Settings.endpoints' key."""
+    endpoints: Mapping[str, str]
+    """Default endpoints by name; a user's Settings.endpoints[name] overrides them."""
+    card: CardSpec
+
+    # recognising its URLs
+    def post_id_from_url(self, url: str) -> str | None: ...
+
+    def handle_from_url(self, url: str) -> str | None: ...
+
+    def resolvable_link(self, url: str) -> str | None:
+        """An absolute URL when ``url`` is a link of this platform that leads to a post
+        only once followed (t.co, pic.twitter.com; written with or without a scheme)."""
+        ...
+
+    def next_hop(self, response: Response) -> str | None:
+        """Where a 200 answer met while resolving points on, when it is one of the
+        platform's interstitial pages (a redirect by markup, an unsafe-link warning)."""
+        ...
+
+    # finding its embeds
     def find_in_html(self, html: str, base_url: str) -> list[FoundEmbed]: ...
 
     def find_in_text(self, text: str) -> list[FoundEmbed]: ...
 
-    def post_id_from_url(self, url: str) -> str | None: ...
+    # fetching a post
+    async def fetch_post(self, fetcher: Fetcher, native_id: str, endpoints: Mapping[str, str]) -> PostFetch: ...
 
     def canonical_url(self, native_id: str, handle: str | None) -> str: ...
+
+    def created_at_from_id(self, native_id: str) -> str | None: ...
+
+    # its card
+    def card_url(self, native_id: str, endpoints: Mapping[str, str]) -> str | None: ...
+
+    def card_in_frame(self, url: str) -> str | None:
+        """The native id of the post a frame at ``url`` shows as this platform's card."""
+        ...
+
+    # evidence
+    def names_post(self, url: str, native_id: str) -> bool:
+        """Whether a request to ``url`` asked about this post (its API answer, its card)."""
+        ...

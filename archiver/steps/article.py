@@ -11,7 +11,7 @@ import codecs
 import re
 from dataclasses import asdict, dataclass, field
 
-from ..platforms import find_embeds
+from .find import find_embeds
 from ..platforms.base import FoundEmbed
 from .nesting import cap_depth
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import parse_qs, urlencode, urlsplit
 
+from ..platforms import card_in_frame, platforms
+from ..platforms.base import CardSpec, PostRef
 from ..plumbing.blobs import BlobStore
 from ..config import Settings
 from ..errors import ContentError, RenderError
@@ -35,17 +37,39 @@ PAGE_VIEWPORT: ViewportSize = {"width": 1280, "height": 1000}
 # complete is also true for an image that failed: a broken image is what the card
 # shows, and waiting for it to load would only time out.
 _IMAGES_LOADED = "() => [...document.images].every(i => i.complete)"
-_EMBEDS_PENDING = """() => document.querySelectorAll(
-    'blockquote.twitter-tweet:not(.twitter-tweet-error), blockquote.twitter-video:not(.twitter-tweet-error)'
-).length"""
-# What Playwright calls a visible element: a box of some size, not visibility: hidden.
-_ARTICLE_VISIBLE = """() => {
-    const article = document.querySelector('article');
-    if (!article) return false;
-    const box = article.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && getComputedStyle(article).visibility !== 'hidden';
-}"""
-_ARTICLE = "() => document.querySelector('article')"
+
+
+def _pending(selectors: list[str]) -> str:
+    """JavaScript counting the embeds of every platform not yet turned into cards."""
+    joined = ", ".join(selectors)
+    return f"() => ({json.dumps(joined)} ? document.querySelectorAll({json.dumps(joined)}).length : 0)"
+
+
+def _visible(selector: str) -> str:
+    """JavaScript: whether the card's element is visible, as Playwright means it (a box of
+    some size, not visibility: hidden)."""
+    return f"""() => {{
+    const card = document.querySelector({json.dumps(selector)});
+    if (!card) return false;
+    const box = card.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(card).visibility !== 'hidden';
+}}"""
+
+
+def _element(selector: str) -> str:
+    return f"() => document.querySelector({json.dumps(selector)})"
+
+
+async def _card_ready(target: Page | Frame, card: CardSpec, timeout: float) -> str | None:
+    """None once the card rendered within ``timeout`` (visible, its images loaded, and
+    ready by its platform's own test); else what it did not do."""
+    if not await _wait_until(target, _visible(card.selector), timeout):
+        return f"no visible {card.selector} within {timeout:.0f} s"
+    if not await _wait_until(target, _IMAGES_LOADED, timeout):
+        return f"its images did not load within {timeout:.0f} s"
+    if card.ready is not None and not await _wait_until(target, card.ready, timeout):
+        return f"it did not finish rendering within {timeout:.0f} s"
+    return None
 
 
 async def _wait_until(target: Page | Frame, condition: str, timeout: float) -> bool:
@@ -77,8 +101,8 @@ async def _wait_until(target: Page | Frame, condition: str, timeout: float) -> b
 @dataclass
 class ArticleShot:
     page: Shot
-    cards: dict[str, Shot]
-    """Cards the page rendered, by post id: the same embed card, already on screen."""
+    cards: dict[PostRef, Shot]
+    """Cards the page rendered, by post: the same embed card, already on screen."""
 
 
 @dataclass
@@ -162,25 +186,23 @@ class Renderer:
         except TimeoutError:
             raise RenderError(f"{failure} within {deadline:.0f} s", url) from None
 
-    async def post_card(self, embed_url: str, native_id: str) -> Shot:
-        """Screenshot the platform's own embed card of a post, once it and its images rendered."""
-        url = f"{embed_url}?{urlencode({'id': native_id, 'dnt': 'true', 'lang': 'en', 'theme': 'light'})}"
-        return await self._in_time(self._post_card(url), "embed card did not render", url)
+    async def post_card(self, url: str, card: CardSpec) -> Shot:
+        """Screenshot a post's card on its embed page ``url``, once it and its images rendered."""
+        return await self._in_time(self._post_card(url, card), "embed card did not render", url)
 
-    async def _post_card(self, url: str) -> Shot:
+    async def _post_card(self, url: str, card: CardSpec) -> Shot:
         timeout = self.settings.render_timeout
         async with self._page(CARD_VIEWPORT) as page:
             try:
                 await page.goto(url, wait_until="load")
-                if not await _wait_until(page, _ARTICLE_VISIBLE, timeout):
-                    raise RenderError(f"no visible <article> within {timeout:.0f} s", url)
-                if not await _wait_until(page, _IMAGES_LOADED, timeout):
-                    raise RenderError(f"its images did not load within {timeout:.0f} s", url)
+                failure = await _card_ready(page, card, timeout)
+                if failure is not None:
+                    raise RenderError(failure, url)
                 await _settled(page)
-                article = (await page.evaluate_handle(_ARTICLE)).as_element()
-                box = await article.bounding_box() if article is not None else None
+                element = (await page.evaluate_handle(_element(card.selector))).as_element()
+                box = await element.bounding_box() if element is not None else None
                 if not box or box["width"] < 1 or box["height"] < 1:
-                    raise RenderError("the <article> has no size", url)
+                    raise RenderError(f"the card's {card.selector} has no size", url)
                 # The clip is in the page's coordinates, the box in the viewport's: the same on
                 # this unscrolled page, and full_page lets a card taller than the viewport in.
                 png = await page.screenshot(type="png", clip=box, full_page=True)
@@ -205,23 +227,23 @@ class Renderer:
             except Exception as e:
                 raise RenderError(f"page did not load in the browser: {_first_line(e)}", url) from None
             half = self.settings.render_timeout / 2
+            pending = _pending([p.card.pending for p in platforms() if p.card.pending])
             try:
-                if not await _wait_until(page, f"() => ({_EMBEDS_PENDING})() === 0", half):
-                    notes.append(f"{await page.evaluate(_EMBEDS_PENDING)} embeds were not turned into cards")
+                if not await _wait_until(page, f"() => ({pending})() === 0", half):
+                    notes.append(f"{await page.evaluate(pending)} embeds were not turned into cards")
             except Exception as e:  # the page navigated away on its own, say: shoot what there is
                 notes.append(f"embeds could not be counted: {_first_line(e)}")
 
-            async def card_rendered(frame: Frame) -> None:
+            async def card_rendered(frame: Frame, card: CardSpec) -> None:
                 try:
-                    if await _wait_until(frame, _ARTICLE_VISIBLE, half) and await _wait_until(
-                        frame, _IMAGES_LOADED, half
-                    ):
+                    if await _card_ready(frame, card, half) is None:
                         return
                 except Exception:
                     pass  # a frame that went away did not render either
                 notes.append(f"card {frame.url} did not finish rendering")
 
-            await asyncio.gather(*(card_rendered(f) for f in page.frames if "/embed/Tweet.html" in f.url))
+            frames = [(f, card_in_frame(f.url)) for f in page.frames]
+            await asyncio.gather(*(card_rendered(f, shown[0].card) for f, shown in frames if shown is not None))
             try:
                 png = await _whole_page(page)
             except Exception as e:
@@ -358,28 +380,27 @@ async def _viewport_png(page: Page) -> bytes:
     return base64.b64decode(shot["data"])
 
 
-async def _card_boxes(page: Page) -> dict[str, tuple[str, FloatRect]]:
-    """Where each fully rendered embed card is on the page, by post id."""
-    boxes: dict[str, tuple[str, FloatRect]] = {}
+async def _card_boxes(page: Page) -> dict[PostRef, tuple[str, FloatRect]]:
+    """Where each fully rendered embed card is on the page, by post."""
+    boxes: dict[PostRef, tuple[str, FloatRect]] = {}
     for frame in page.frames:
-        if "/embed/Tweet.html" not in frame.url:
+        shown = card_in_frame(frame.url)
+        if shown is None or shown[1] in boxes:
             continue
-        native_id = parse_qs(urlsplit(frame.url).query).get("id", [""])[0]
-        if not native_id or native_id in boxes:
-            continue
+        platform, ref = shown
         try:
             if not await frame.evaluate(_IMAGES_LOADED):
                 continue
-            article = (await frame.evaluate_handle(_ARTICLE)).as_element()
-            box = await article.bounding_box() if article is not None else None
+            element = (await frame.evaluate_handle(_element(platform.card.selector))).as_element()
+            box = await element.bounding_box() if element is not None else None
         except Exception:
             continue  # the post's own card render will be tried instead
         if box:
-            boxes[native_id] = (frame.url, box)
+            boxes[ref] = (frame.url, box)
     return boxes
 
 
-def _cut_cards(png: bytes, url: str, notes: list[str], boxes: dict[str, tuple[str, FloatRect]]) -> ArticleShot:
+def _cut_cards(png: bytes, url: str, notes: list[str], boxes: dict[PostRef, tuple[str, FloatRect]]) -> ArticleShot:
     """The page's shot and each card cut out of it: the same pixels, no second rendering.
 
     The page is decoded once, here, for the cards and for every fact about its pixels and
@@ -391,7 +412,7 @@ def _cut_cards(png: bytes, url: str, notes: list[str], boxes: dict[str, tuple[st
 
     from .thumbnails import MAX_PIXELS, derive
 
-    cards: dict[str, Shot] = {}
+    cards: dict[PostRef, Shot] = {}
     try:
         page = Image.open(io.BytesIO(png))
     except (OSError, ValueError, SyntaxError) as e:
@@ -402,13 +423,13 @@ def _cut_cards(png: bytes, url: str, notes: list[str], boxes: dict[str, tuple[st
             return ArticleShot(page=Shot(png, page.width, page.height, url, notes, None), cards={})
         page.load()
         shot = Shot(png, page.width, page.height, url, notes, _one_colour(page), derive(page, "page_screenshot"))
-        for native_id, (card_url, box) in boxes.items():
+        for ref, (card_url, box) in boxes.items():
             left, top = round(box["x"]), round(box["y"])
             right, bottom = left + round(box["width"]), top + round(box["height"])
             if left < 0 or top < 0 or right > page.width or bottom > page.height or right <= left or bottom <= top:
                 continue
             card = page.crop((left, top, right, bottom))
-            cards[native_id] = Shot(
+            cards[ref] = Shot(
                 _png(card), card.width, card.height, card_url, [], _one_colour(card), derive(card, "screenshot")
             )
     return ArticleShot(page=shot, cards=cards)
@@ -462,9 +483,9 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def check_screenshot(shot: Shot, native_id: str) -> None:
+def check_screenshot(shot: Shot, post: str) -> None:
     """A card screenshot must show something: a plausible size and more than one colour."""
     if shot.width < 100 or shot.height < 50:
-        raise ContentError(f"card screenshot of post {native_id} is only {shot.width}x{shot.height}", shot.url)
+        raise ContentError(f"card screenshot of post {post} is only {shot.width}x{shot.height}", shot.url)
     if shot.blank:
-        raise ContentError(f"card screenshot of post {native_id} is blank", shot.url)
+        raise ContentError(f"card screenshot of post {post} is blank", shot.url)

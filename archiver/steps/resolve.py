@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import TooManyHops
-from ..plumbing.net import Fetcher, html_redirect_target
-from ..platforms.twitter.patterns import is_short_link, unwrap_unsafe_link
+from ..plumbing.net import Fetcher, Response
+from ..platforms import platforms
 
 
 @dataclass
@@ -20,8 +20,9 @@ class Resolution:
 async def resolve(fetcher: Fetcher, url: str, *, browser_ua: bool = False) -> Resolution:
     """Follow ``url`` to where it finally points.
 
-    Besides HTTP redirects, t.co answers browsers with a 200 page that redirects by
-    markup, and wraps some targets in an unsafe-link warning page: both are followed.
+    Besides HTTP redirects, a platform's own interstitial pages are followed: the
+    platform that knows one says where it leads (``Platform.next_hop``), as t.co's page
+    that redirects browsers by markup and its unsafe-link warning page.
     """
     hops: list[dict[str, object]] = []
     seen: set[str] = set()
@@ -36,11 +37,15 @@ async def resolve(fetcher: Fetcher, url: str, *, browser_ua: bool = False) -> Re
         hops.extend(response.hops)
         if len(hops) > max_hops + 1:
             raise TooManyHops(f"more than {max_hops} hops", url)
-        target: str | None = None
-        if response.status == 200:
-            target = unwrap_unsafe_link(response.url)
-            if target is None and is_short_link(response.url) and response.body and "html" in response.content_type:
-                target = html_redirect_target(response.body)
+        target = _next_hop(response) if response.status == 200 else None
         if not target:
             return Resolution(url=url, final_url=response.url, hops=hops)
         current = target
+
+
+def _next_hop(response: Response) -> str | None:
+    for platform in platforms():
+        target = platform.next_hop(response)
+        if target:
+            return target
+    return None

@@ -388,13 +388,21 @@ class Store:
                 self._add_capture(c, run_id, capture, article_id=article_id)
 
     def update_citations(
-        self, run_id: int, article_id: int, *, new_article: bool, found_links: set[str], cited: list[Citation]
+        self,
+        run_id: int,
+        article_id: int,
+        *,
+        new_article: bool,
+        found_links: set[str],
+        cited: list[Citation],
+        platforms: set[str] | None = None,
     ) -> list[Event]:
         """Bring an article's citations up to date with what its page shows now.
 
         A citation whose link is no longer on the page is marked removed, never deleted;
         one whose link is on the page but whose post could not be resolved this time
-        stays as it was.
+        stays as it was. ``platforms``: the platforms that looked (those installed); a
+        citation of a post on another platform is left as it was, unseen, not removed.
         """
         now = utcnow()
         events: list[Event] = []
@@ -402,7 +410,11 @@ class Store:
         with self.transaction() as c:
             known = {
                 (r["post_id"], r["link"]): r
-                for r in c.execute("SELECT * FROM article_posts WHERE article_id = ?", (article_id,))
+                for r in c.execute(
+                    """SELECT ap.*, p.platform FROM article_posts ap JOIN posts p ON p.id = ap.post_id
+                       WHERE ap.article_id = ?""",
+                    (article_id,),
+                )
             }
             for citation in cited:
                 row = known.get((citation.post_id, citation.link))
@@ -425,7 +437,8 @@ class Store:
                 if row["removed_at"] is not None:
                     events.append(Event("embed_returned", citation.post_id, article_id, {"link": citation.link}))
             for (post_id, link), row in known.items():
-                if row["removed_at"] is None and link not in found_links:
+                unseen = platforms is not None and row["platform"] not in platforms
+                if row["removed_at"] is None and link not in found_links and not unseen:
                     c.execute(
                         "UPDATE article_posts SET removed_at = ? WHERE article_id = ? AND post_id = ? AND link = ?",
                         (now, article_id, post_id, link),
