@@ -72,7 +72,9 @@ CREATE TABLE article_posts (
     article_id INTEGER NOT NULL REFERENCES articles(id),
     post_id INTEGER NOT NULL REFERENCES posts(id),
     link TEXT NOT NULL,         -- the URL as found in the article
-    form TEXT NOT NULL CHECK (form IN ('blockquote', 'iframe', 'amp', 'status_link', 'pic_link', 'short_link')),
+    form TEXT NOT NULL,         -- how: an open vocabulary (archiver.platforms.base.FORMS): blockquote, iframe,
+                                -- amp, status_link, pic_link, short_link, script_widget, cms_wrapper, or a
+                                -- platform's own (no CHECK since schema version 5: 0005_open_forms.sql)
     embed_text TEXT,            -- the newsroom's copy of the post, when the embed holds one
     first_seen_at TEXT NOT NULL,
     last_seen_at TEXT,
