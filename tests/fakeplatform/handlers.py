@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import pages, syndication
+from . import example_social, pages, syndication
 from .tokens import token_for
 from .world import Page, World
 
@@ -91,6 +91,8 @@ def respond(world: World, host: str, path_qs: str, user_agent: str) -> Response:
         return _not_found()
     if host in ("pbs.twimg.com", "video.twimg.com"):
         return _media(world, host, path, query)
+    if host in example_social.HOSTS:
+        return example_social.respond(world, host, path)
     page = world.find_page(host, path_qs)
     return _page(page) if page is not None else _not_found()
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from . import example_social
 from . import media as media_gen
+from .example_social import ExamplePost
 
 TWITTER_EPOCH_MS = 1288834974657
 
@@ -311,6 +313,8 @@ class World:
     faults: dict[tuple[str, str], list[FaultAction] | FaultAction] = field(default_factory=dict)
     extra_hosts: set[str] = field(default_factory=set)
     """Hosts that accept CONNECT although no page lives there (answer 404)."""
+    example_posts: dict[str, ExamplePost] = field(default_factory=dict)
+    """Posts of Example Social (example_social.py), a platform only a plugin knows."""
     juliaca_ids: list[int] = field(default_factory=list)
     """Filled by :meth:`sample`; see ``sample.py`` for every other named id."""
 
@@ -350,7 +354,7 @@ class World:
 
     def hosts(self) -> set[str]:
         page_hosts = {(urlsplit(u).hostname or "").lower() for u in self.pages}
-        return set(PLATFORM_HOSTS) | page_hosts | {h.lower() for h in self.extra_hosts}
+        return set(PLATFORM_HOSTS) | set(example_social.HOSTS) | page_hosts | {h.lower() for h in self.extra_hosts}
 
     def user_by_handle(self, screen_name: str) -> User | None:
         # A scan, not an index: tests edit posts in place, and an index would go stale.
