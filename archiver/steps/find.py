@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..platforms import platforms, post_ref, resolvable_link
+from ..platforms import platforms, post_ref
 from ..platforms.base import CMS_WRAPPER, FoundEmbed
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
