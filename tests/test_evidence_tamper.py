@@ -308,3 +308,47 @@ def test_archive_from_version_4_upgraded_in_place_holds(copy: Settings, fake_wor
     sql(copy, "UPDATE posts SET status = 'live' WHERE id = ?", p["id"])
     assert_reported(verify(copy), "row_changed", f"posts row {p['id']}")
 
+
+
+# ---- an archive made by schema version 5, upgraded to open forms ---------------------------
+
+
+def make_v5(settings: Settings) -> None:
+    """Put back version 5's CHECK on article_posts.form (rows under their rowids) and record
+    the schema as version 5."""
+    conn = sqlite3.connect(settings.db_path, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.execute("PRAGMA legacy_alter_table = ON")
+    conn.execute("ALTER TABLE article_posts RENAME TO article_posts_v6")
+    conn.execute("PRAGMA legacy_alter_table = OFF")
+    conn.execute(
+        """CREATE TABLE article_posts (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            post_id INTEGER NOT NULL REFERENCES posts(id),
+            link TEXT NOT NULL,
+            form TEXT NOT NULL CHECK (form IN ('blockquote', 'iframe', 'amp', 'status_link', 'pic_link', 'short_link')),
+            embed_text TEXT,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT,
+            removed_at TEXT,
+            PRIMARY KEY (article_id, post_id, link)
+        )"""
+    )
+    conn.execute("INSERT INTO article_posts (rowid, article_id, post_id, link, form, embed_text, first_seen_at, "
+                 "last_seen_at, removed_at) SELECT rowid, article_id, post_id, link, form, embed_text, first_seen_at, "
+                 "last_seen_at, removed_at FROM article_posts_v6")
+    conn.execute("DROP TABLE article_posts_v6")
+    conn.execute("DELETE FROM schema_migrations WHERE version > 5")
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def test_archive_from_version_5_gets_open_forms_and_holds(copy: Settings) -> None:
+    citations = "SELECT rowid, article_id, post_id, link, form, embed_text, removed_at FROM article_posts ORDER BY rowid"
+    before = [tuple(r) for r in sql(copy, citations)]
+    make_v5(copy)
+    assert "CHECK (form IN" in one(copy, "SELECT sql FROM sqlite_master WHERE name = 'article_posts'")["sql"]
+    report = verify(copy)  # migrates to the open forms: the table rebuilt in place
+    assert report.ok, [p.line() for p in report.problems]
+    assert "CHECK" not in one(copy, "SELECT sql FROM sqlite_master WHERE name = 'article_posts'")["sql"]
+    assert [tuple(r) for r in sql(copy, citations)] == before and len(before) > 1

@@ -1,7 +1,7 @@
 -- Forms are an open vocabulary: article_posts.form loses its CHECK, so a platform may
 -- record a form of its own (a script widget, a CMS wrapper, …) without a migration.
 -- SQLite cannot drop a constraint: the table is rebuilt in place, its rows, indexes
--- and triggers as they were.
+-- and triggers as they were, each row under its rowid.
 CREATE TABLE article_posts_open (
     article_id INTEGER NOT NULL REFERENCES articles(id),
     post_id INTEGER NOT NULL REFERENCES posts(id),
@@ -14,8 +14,10 @@ CREATE TABLE article_posts_open (
     PRIMARY KEY (article_id, post_id, link)
 );
 
-INSERT INTO article_posts_open (article_id, post_id, link, form, embed_text, first_seen_at, last_seen_at, removed_at)
-SELECT article_id, post_id, link, form, embed_text, first_seen_at, last_seen_at, removed_at FROM article_posts;
+-- Rowids kept: log_late names the citations that predate the log by rowid.
+INSERT INTO article_posts_open (rowid, article_id, post_id, link, form, embed_text, first_seen_at, last_seen_at,
+                                removed_at)
+SELECT rowid, article_id, post_id, link, form, embed_text, first_seen_at, last_seen_at, removed_at FROM article_posts;
 
 DROP TABLE article_posts;
 
