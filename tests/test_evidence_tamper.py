@@ -310,12 +310,12 @@ def test_archive_from_version_4_upgraded_in_place_holds(copy: Settings, fake_wor
 
 
 
-# ---- an archive made by schema version 5, upgraded to open forms ---------------------------
+# ---- an archive made before forms were open, upgraded in place -----------------------------
 
 
-def make_v5(settings: Settings) -> None:
-    """Put back version 5's CHECK on article_posts.form (rows under their rowids) and record
-    the schema as version 5."""
+def make_closed_forms(settings: Settings) -> None:
+    """Put back the CHECK on article_posts.form (rows under their rowids) and record the
+    schema as the version before 0007_open_forms.sql."""
     conn = sqlite3.connect(settings.db_path, isolation_level=None)
     conn.execute("BEGIN")
     conn.execute("PRAGMA legacy_alter_table = ON")
@@ -338,15 +338,15 @@ def make_v5(settings: Settings) -> None:
                  "last_seen_at, removed_at) SELECT rowid, article_id, post_id, link, form, embed_text, first_seen_at, "
                  "last_seen_at, removed_at FROM article_posts_v6")
     conn.execute("DROP TABLE article_posts_v6")
-    conn.execute("DELETE FROM schema_migrations WHERE version > 5")
+    conn.execute("DELETE FROM schema_migrations WHERE version >= 7")
     conn.execute("COMMIT")
     conn.close()
 
 
-def test_archive_from_version_5_gets_open_forms_and_holds(copy: Settings) -> None:
+def test_archive_with_closed_forms_gets_open_forms_and_holds(copy: Settings) -> None:
     citations = "SELECT rowid, article_id, post_id, link, form, embed_text, removed_at FROM article_posts ORDER BY rowid"
     before = [tuple(r) for r in sql(copy, citations)]
-    make_v5(copy)
+    make_closed_forms(copy)
     assert "CHECK (form IN" in one(copy, "SELECT sql FROM sqlite_master WHERE name = 'article_posts'")["sql"]
     report = verify(copy)  # migrates to the open forms: the table rebuilt in place
     assert report.ok, [p.line() for p in report.problems]
