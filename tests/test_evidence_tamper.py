@@ -315,7 +315,10 @@ def test_archive_from_version_4_upgraded_in_place_holds(copy: Settings, fake_wor
 
 def make_closed_forms(settings: Settings) -> None:
     """Put back the CHECK on article_posts.form (rows under their rowids) and record the
-    schema as the version before 0007_open_forms.sql."""
+    schema as the version before open forms (NNNN_open_forms.sql)."""
+    from archiver.plumbing.db import migrations
+
+    open_forms = next(version for version, name, _ in migrations() if name == "open_forms")
     conn = sqlite3.connect(settings.db_path, isolation_level=None)
     conn.execute("BEGIN")
     conn.execute("PRAGMA legacy_alter_table = ON")
@@ -338,7 +341,7 @@ def make_closed_forms(settings: Settings) -> None:
                  "last_seen_at, removed_at) SELECT rowid, article_id, post_id, link, form, embed_text, first_seen_at, "
                  "last_seen_at, removed_at FROM article_posts_v6")
     conn.execute("DROP TABLE article_posts_v6")
-    conn.execute("DELETE FROM schema_migrations WHERE version >= 7")
+    conn.execute("DELETE FROM schema_migrations WHERE version >= ?", (open_forms,))
     conn.execute("COMMIT")
     conn.close()
 
