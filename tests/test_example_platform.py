@@ -194,7 +194,8 @@ def test_its_post_has_a_page_in_archiver_serve(archived: Archived) -> None:
                 assert server.poll() is None and time.monotonic() < deadline, "archiver serve did not start"
                 time.sleep(0.1)
         page = response.text
-        assert FLOOD.text in page and "exs_widget" in page and "example" in page
+        assert FLOOD.text in page and "exs widget" in page and "example" in page  # its own form, as stored
+        assert "Example Social" in page  # its source, in its own words
         assert "/-/archiver/blobs/" in page  # its screenshot and photo
     finally:
         server.terminate()

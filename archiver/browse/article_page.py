@@ -18,8 +18,10 @@ FORM_WORDS = {
     "iframe": "embedded post (iframe)",
     "amp": "embedded post (AMP)",
     "status_link": "link to the post",
-    "pic_link": "media link (pic.twitter.com)",
-    "short_link": "short link (t.co)",
+    "pic_link": "link to the post's media",
+    "short_link": "short link to the post",
+    "script_widget": "embedded post (script widget)",
+    "cms_wrapper": "embedded post (through the site's embed tool)",
 }
 """How a post was cited; an unknown form (the vocabulary is open) shows as stored."""
 

@@ -60,7 +60,7 @@ def sheet(
         ext = extension(c["mime"], c["path"])
         kind = c["kind"]
         if kind == "data" and c["source"]:
-            label = f"raw answer from {words.SOURCE_WORDS.get(c['source'], c['source'])}"
+            label = f"raw answer from {words.source_word(c['source'])}"
         else:
             label = KIND_WORDS.get(kind, kind.replace("_", " "))
         full = data_dir / c["path"]

@@ -4,10 +4,9 @@ Times are stored as ISO 8601 UTC; people read "5 Dec 2026 04:43 UTC". Status che
 store each source's HTTP status and verdict as JSON; people read "the platform's data
 service answered 404: gone". Events store before/after JSON; people read "Edited".
 
-Everything here is generic over platforms. What only one platform's signals can tell
-(a Twitter tombstone's possible reasons, a handle inside a status URL) sits in
-:data:`PLATFORM_WORDS` and :func:`handle_from_url`, marked, to move into the platform
-packages once they offer it.
+Everything here is generic over platforms. What only one platform can tell (what its
+sources are called, why its signals say a post is unavailable, a handle inside a post's
+URL) is asked of the platform (``archiver.platforms``).
 """
 
 from __future__ import annotations
@@ -26,12 +25,6 @@ STATUS_WORDS = {
 STATUS_MARKS = {"live": "●", "deleted": "✕", "unavailable": "⊘", "unknown": "?"}
 """A mark beside each word, so a status never rests on colour alone."""
 
-SOURCE_WORDS = {
-    "syndication": "the platform's data service",
-    "oembed": "the platform's embed service",
-}
-"""Sources archiver asks, as a reader would call them; an unknown source keeps its name."""
-
 SAYS_WORDS = {
     "live": "the post is there",
     "gone": "gone",
@@ -39,25 +32,27 @@ SAYS_WORDS = {
     "no-answer": "no usable answer (not a verdict)",
 }
 
-# --- platform-specific wording: to be asked of archiver.platforms.<name> later ----------
-PLATFORM_WORDS: dict[str, dict[str, str]] = {
-    "twitter": {
-        # Field guide §3: a TweetTombstone stands for a protected account, an age
-        # restriction or a withheld post; suspended accounts look like protected ones.
-        "tombstone": "protected, suspended, age-restricted or withheld — the platform does not say which",
-        "forbidden": "the account is protected or suspended — the platform does not say which",
-    },
-}
+# --- what only a platform can tell ----------------------------------------------------
+
+
+def source_word(source: str, platform: str | None = None) -> str:
+    """A source as a reader would call it (its platform's words; any platform's when the
+    platform is not given); a source no installed platform names keeps its name."""
+    from archiver.platforms import platform_named, platforms
+
+    candidates = [platform_named(platform)] if platform is not None else list(platforms())
+    for known in candidates:
+        if known is not None and source in known.sources:
+            return known.sources[source]
+    return source
 
 
 def handle_from_url(platform: str, url: str) -> str | None:
     """The author's handle written in a post's URL, if the platform puts it there."""
-    if platform == "twitter":  # platform-specific: Twitter/X status URLs carry the handle
-        from archiver.platforms.twitter import handle_from_url as twitter_handle
+    from archiver.platforms import platform_named
 
-        handle = twitter_handle(url)
-        return handle if handle and handle != "i" else None
-    return None
+    known = platform_named(platform)
+    return known.handle_from_url(url) if known is not None else None
 
 
 # --- times ----------------------------------------------------------------------------
@@ -112,9 +107,9 @@ def signals_of(raw: Any) -> dict[str, dict[str, Any]]:
     return {str(k): v for k, v in raw.items() if isinstance(v, dict)}
 
 
-def source_sentence(source: str, signal: dict[str, Any]) -> str:
+def source_sentence(source: str, signal: dict[str, Any], platform: str | None = None) -> str:
     """``the platform's data service answered HTTP 404: gone``."""
-    who = SOURCE_WORDS.get(source, source)
+    who = source_word(source, platform)
     says = SAYS_WORDS.get(str(signal.get("says")), str(signal.get("says") or "nothing we could read"))
     if signal.get("status") is None:
         return f"{who} did not answer ({signal.get('error') or 'no response'}): {SAYS_WORDS['no-answer']}"
@@ -123,22 +118,22 @@ def source_sentence(source: str, signal: dict[str, Any]) -> str:
 
 def unavailable_reason(platform: str, signals: Any) -> str:
     """Why a post is unavailable, as far as the sources' answers tell."""
-    words = PLATFORM_WORDS.get(platform, {})
+    from archiver.platforms import platform_named
+
     parsed = signals_of(signals)
-    says_unavailable = [(s, v) for s, v in parsed.items() if v.get("says") == "unavailable"]
-    if not says_unavailable:
+    known = platform_named(platform)
+    reason = known.unavailable_reason(parsed) if known is not None else None
+    if reason:
+        return reason
+    if not any(v.get("says") == "unavailable" for v in parsed.values()):
         return "the platform's answers do not say why"
-    if any(v.get("status") == 200 for _, v in says_unavailable) and "tombstone" in words:
-        return words["tombstone"]
-    if any(v.get("status") == 403 for _, v in says_unavailable) and "forbidden" in words:
-        return words["forbidden"]
     return "the platform answers that the post exists but does not show it"
 
 
 def check_sentence(platform: str, status: str, signals: Any, *, first: bool = False) -> str:
     """One status check in words: the verdict, then what each source answered."""
     parsed = signals_of(signals)
-    sources = "; ".join(source_sentence(s, v) for s, v in parsed.items())
+    sources = "; ".join(source_sentence(s, v, platform) for s, v in parsed.items())
     verdict = {
         "live": "live",
         "deleted": "deleted (every source says gone)",

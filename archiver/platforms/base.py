@@ -57,6 +57,9 @@ Writing a platform package
 
 7. Evidence: ``names_post`` says whether a request's URL asks about a post (its API
    answers, its embed page), so ``archiver provenance`` links exchanges to posts exactly.
+
+8. Words for people browsing the archive: ``sources`` names each source as a reader would
+   call it, ``unavailable_reason`` says why a post is unavailable when its signals tell.
 """
 
 from __future__ import annotations
@@ -271,6 +274,15 @@ class Platform(Protocol):
 
     def card_in_frame(self, url: str) -> str | None:
         """The native id of the post a frame at ``url`` shows as this platform's card."""
+        ...
+
+    # in words, for people browsing the archive
+    sources: Mapping[str, str]
+    """Each source ``fetch_post`` asks (``SourceAnswer.source``), as a reader would call it."""
+
+    def unavailable_reason(self, signals: Mapping[str, Mapping[str, object]]) -> str | None:
+        """Why a post is unavailable, in words, as far as its signals (``PostFetch.signals``)
+        tell; None when they do not say."""
         ...
 
     # evidence

@@ -63,7 +63,8 @@ class TwitterPlatform:
         return post_id_from_url(url)
 
     def handle_from_url(self, url: str) -> str | None:
-        return handle_from_url(url)
+        handle = handle_from_url(url)
+        return handle if handle != "i" else None  # "i": canonical_url's placeholder for no handle
 
     def resolvable_link(self, url: str) -> str | None:
         url = url.strip()
@@ -111,6 +112,22 @@ class TwitterPlatform:
             return None
         native_id = parse_qs(urlsplit(url).query).get("id", [""])[0]
         return native_id if native_id.isdigit() else None
+
+    # in words
+    sources: Mapping[str, str] = {
+        "syndication": "the platform's data service",
+        "oembed": "the platform's embed service",
+    }
+
+    def unavailable_reason(self, signals: Mapping[str, Mapping[str, object]]) -> str | None:
+        unavailable = [s for s in signals.values() if s.get("says") == "unavailable"]
+        # Field guide §3: a TweetTombstone (syndication 200) stands for a protected account,
+        # an age restriction or a withheld post; suspended accounts look like protected ones.
+        if any(s.get("status") == 200 for s in unavailable):
+            return "protected, suspended, age-restricted or withheld — the platform does not say which"
+        if any(s.get("status") == 403 for s in unavailable):
+            return "the account is protected or suspended — the platform does not say which"
+        return None
 
     # evidence
     def names_post(self, url: str, native_id: str) -> bool:

@@ -96,6 +96,11 @@ class ExampleSocial:
         m = _EMBED_URL.match(url)
         return m.group(1) if m else None
 
+    sources: Mapping[str, str] = {"api": "Example Social's API"}
+
+    def unavailable_reason(self, signals: Mapping[str, Mapping[str, object]]) -> str | None:
+        return "its account is private" if any(s.get("says") == "private" for s in signals.values()) else None
+
     def names_post(self, url: str, native_id: str) -> bool:
         for pattern in (_EMBED_URL, _API_URL):
             m = pattern.search(url)
