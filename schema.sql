@@ -74,7 +74,7 @@ CREATE TABLE article_posts (
     link TEXT NOT NULL,         -- the URL as found in the article
     form TEXT NOT NULL,         -- how: an open vocabulary (archiver.platforms.base.FORMS): blockquote, iframe,
                                 -- amp, status_link, pic_link, short_link, script_widget, cms_wrapper, or a
-                                -- platform's own (no CHECK since schema version 9: 0009_open_forms.sql)
+                                -- platform's own (no CHECK since schema version 10: 0010_open_forms.sql)
     embed_text TEXT,            -- the newsroom's copy of the post, when the embed holds one
     first_seen_at TEXT NOT NULL,
     last_seen_at TEXT,
