@@ -16,7 +16,19 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from .base import FORMS, CardSpec, FoundEmbed, MediaItem, Platform, PostData, PostFetch, PostRef, SourceAnswer, Status
+from .base import (
+    FORMS,
+    CardSpec,
+    FoundEmbed,
+    MediaItem,
+    Placement,
+    Platform,
+    PostData,
+    PostFetch,
+    PostRef,
+    SourceAnswer,
+    Status,
+)
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -101,6 +113,7 @@ __all__ = [
     "CardSpec",
     "FoundEmbed",
     "MediaItem",
+    "Placement",
     "Platform",
     "PostData",
     "PostFetch",

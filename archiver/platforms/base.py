@@ -32,7 +32,9 @@ Writing a platform package
    what every platform's embeds hide in (consent and cookie wrappers, WordPress embed
    blocks, iframely, Embedly, redirectors), so a platform only reads its own markup.
    ``form`` is an open vocabulary (:data:`FORMS` lists the common values); a platform
-   may use its own word without any schema change.
+   may use its own word without any schema change. ``placement`` is left as it is: the
+   generic finder hands each platform the article's body and the page around it
+   separately and places what each returns.
 
 4. Fetch a post: ``fetch_post`` returns a :class:`PostFetch`: the data, a status verdict
    (``live``/``deleted``/``unavailable``/``unknown``, never ``deleted`` on a timeout, a
@@ -76,6 +78,13 @@ Status = Literal["live", "deleted", "unavailable", "unknown"]
 
 Form = str
 """How an article cites a post (``article_posts.form``): an open vocabulary, see FORMS."""
+
+Placement = Literal["body", "page"]
+"""Where in the page an embed sits: ``body``, the article's own content (archived), or
+``page``, the page around it (navigation, sidebars, footers, comments, widgets,
+webmentions, teasers of other articles: recorded as seen, archived only on request)."""
+BODY: Placement = "body"
+PAGE: Placement = "page"
 
 BLOCKQUOTE = "blockquote"
 IFRAME = "iframe"
@@ -123,6 +132,9 @@ class FoundEmbed:
     """For a blockquote: the newsroom's copy of the post, as plain text."""
     inner_links: list[str] = field(default_factory=list)
     """Short links inside a blockquote: evidence of the embed, not embeds themselves."""
+    placement: Placement = BODY
+    """``body`` or ``page``. A platform leaves the default: the generic finder
+    (:mod:`archiver.steps.find`) places every embed by where in the page it sits."""
 
 
 @dataclass
