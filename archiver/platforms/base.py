@@ -94,6 +94,8 @@ MEDIA_LINK = "pic_link"
 SHORT_LINK = "short_link"
 SCRIPT_WIDGET = "script_widget"
 CMS_WRAPPER = "cms_wrapper"
+PLACEHOLDER = "placeholder"
+REDIRECT_LINK = "redirect_link"
 
 FORMS: Mapping[str, str] = {
     BLOCKQUOTE: "the platform's embed snippet: a blockquote its script turns into a card",
@@ -104,6 +106,8 @@ FORMS: Mapping[str, str] = {
     SHORT_LINK: "a short link that may lead to a post (t.co), resolved to tell",
     SCRIPT_WIDGET: "a script element naming the post (Telegram's widget)",
     CMS_WRAPPER: "a CMS or embed service holding only the post's URL (WordPress embed block, iframely, Embedly)",
+    PLACEHOLDER: "an element a script fills, naming the post in an attribute (data-url, data-tweet-id)",
+    REDIRECT_LINK: "a link through a click tracker (a newsletter's substack.com/redirect/…), followed to tell",
 }
 """The common forms. A platform may record others of its own: no schema change needed."""
 

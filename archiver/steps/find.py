@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..platforms import platforms, post_ref
-from ..platforms.base import CMS_WRAPPER, FoundEmbed
+from ..platforms.base import CMS_WRAPPER, PAGE, PLACEHOLDER, FoundEmbed
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 _TEXT_TYPES = ("text/plain", "text/markdown", "text", "plain")
@@ -58,6 +58,14 @@ _SRC_ATTRIBUTE = re.compile(r"(data-[a-z0-9-]*src[a-z0-9-]*)\s*=")
 # An embed's markup kept in an attribute: data-consent-html="&lt;blockquote…"
 _MARKUP_ATTRIBUTE = re.compile(
     r"(data-[a-z0-9-]+)\s*=\s*[\"']?\s*(?:&lt;|&#0*60;|&#x0*3c;|<)(?:blockquote|iframe|script|amp-)"
+)
+# A lazy placeholder's URL: <div class="tweet" data-url="https://twitter.com/a/status/1">
+_URL_ATTRIBUTE = re.compile(
+    r"(data-[a-z0-9-]*(?:url|href|src|link|permalink)[a-z0-9-]*)\s*=\s*[\"']?\s*(?:https?:)?//"
+)
+_NOT_PLACEHOLDERS = frozenset(
+    {"img", "source", "picture", "video", "audio", "track", "script", "link", "meta", "iframe", "embed", "object",
+     "input", "form", "button", "template", "textarea", "blockquote"}
 )
 _TEMPLATE_TYPES = ("text/template", "text/html", "text/plain", "text/x-template")
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+")
@@ -95,15 +103,35 @@ def is_html(content: str, content_type: str | None) -> bool:
 
 
 def find_embeds(content: str, content_type: str | None, base_url: str | None) -> list[FoundEmbed]:
-    """Every installed platform's embeds in ``content``; each platform's in document order."""
-    if is_html(content, content_type):
-        page, found = unwrap(content, base_url or "")
+    """Every installed platform's embeds in ``content``, each placed ``body`` or ``page``.
+
+    The article's embeds come first, each platform's in document order, then the page's
+    (see :mod:`archiver.steps.placement`). Plain text is all article.
+    """
+    if not is_html(content, content_type):
+        found = []
         for platform in platforms():
-            found.extend(platform.find_in_html(page, base_url or ""))
+            found.extend(platform.find_in_text(content))
         return found
-    found = []
+    found = _find_in_html(content, base_url or "")
+    if not found:
+        return found  # most pages cite nothing: no need to tell their parts apart
+    from .placement import split
+
+    parts = split(_clean(content))
+    if parts is None:
+        return found
+    body = _find_in_html(parts.body, base_url or "")
+    page = _find_in_html(parts.page, base_url or "")
+    for embed in page:
+        embed.placement = PAGE
+    return body + page
+
+
+def _find_in_html(html: str, base_url: str) -> list[FoundEmbed]:
+    page, found = unwrap(html, base_url)
     for platform in platforms():
-        found.extend(platform.find_in_text(content))
+        found.extend(platform.find_in_html(page, base_url))
     return found
 
 
@@ -115,7 +143,7 @@ def unwrap(html: str, base_url: str) -> tuple[str, list[FoundEmbed]]:
     if not isinstance(html, str):
         return html, []
     low = html.lower()
-    if not any(marker in low for marker in _MARKERS):
+    if not any(marker in low for marker in _MARKERS) and _URL_ATTRIBUTE.search(low) is None:
         return html, []
     cleaned = _clean(html)
     tree = LexborHTMLParser(cleaned)
@@ -128,6 +156,7 @@ def unwrap(html: str, base_url: str) -> tuple[str, list[FoundEmbed]]:
     if any(marker in low for marker in _REDIRECT_MARKERS):
         changed |= _redirects(tree)
     _cms(tree, base_url, changes)
+    _placeholders(tree, low, base_url, changes)
     ids = {change.node.mem_id for change in changes}
     seen: set[int] = set()
     found: list[FoundEmbed] = []
@@ -282,26 +311,52 @@ def _query_value(url: str | None, names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _embed_of(url: str | None) -> FoundEmbed | None:
+def _embed_of(url: str | None, form: str = CMS_WRAPPER) -> FoundEmbed | None:
     """An embed of the platform that recognises ``url``; None when none does."""
     if not url:
         return None
     ref = post_ref(url)
     if ref is not None:
-        return FoundEmbed(ref.platform, url, CMS_WRAPPER, ref.native_id)
+        return FoundEmbed(ref.platform, url, form, ref.native_id)
     for platform in platforms():
         link = platform.resolvable_link(url)
         if link is not None:
-            return FoundEmbed(platform.name, link, CMS_WRAPPER)
+            return FoundEmbed(platform.name, link, form)
     return None
 
 
-def _first_embed(node: LexborNode, urls: list[str | None], base_url: str, changes: list[_Change]) -> None:
+def _first_embed(
+    node: LexborNode, urls: list[str | None], base_url: str, changes: list[_Change], form: str = CMS_WRAPPER
+) -> bool:
     for url in urls:
-        embed = _embed_of(_absolute(url, base_url))
+        embed = _embed_of(_absolute(url, base_url), form)
         if embed is not None:
             changes.append(_Change(node, None, embed))
-            return
+            return True
+    return False
+
+
+def _placeholders(tree: LexborHTMLParser, low: str, base_url: str, changes: list[_Change]) -> None:
+    """Lazy placeholders: an element a script fills, naming the post in a ``data-…url`` attribute.
+
+    An element that already holds the platform's embed markup is left for the platform to
+    read; an empty one, or one holding a static copy of the post (kept as ``embed_text``),
+    becomes an embed of form ``placeholder`` and is taken out of the page.
+    """
+    names = sorted({m.group(1) for m in _URL_ATTRIBUTE.finditer(low)})
+    if not names:
+        return
+    for node in tree.css(", ".join(f"[{name}]" for name in names)):
+        tag = node.tag or ""
+        if tag in _NOT_PLACEHOLDERS or tag.startswith("amp-") or _holds_embed(node) or _inside_embed(node):
+            continue
+        attributes = node.attributes
+        urls = [attributes.get(name) for name in names if name in attributes]
+        if _first_embed(node, urls, base_url, changes, PLACEHOLDER):
+            text = " ".join((node.text(deep=True, separator=" ") or "").split())
+            embed = changes[-1].embed
+            if text and embed is not None:
+                embed.embed_text = text
 
 
 def _cms(tree: LexborHTMLParser, base_url: str, changes: list[_Change]) -> None:
@@ -328,6 +383,15 @@ def _cms(tree: LexborHTMLParser, base_url: str, changes: list[_Change]) -> None:
             anchor = node if node.tag == "a" else node.css_first("a[href]")
             if anchor is not None:
                 _first_embed(node, [anchor.attributes.get("href")], base_url, changes)
+
+
+def _inside_embed(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in ("blockquote", "iframe") or (parent.tag or "").startswith("amp-"):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _holds_embed(node: LexborNode) -> bool:

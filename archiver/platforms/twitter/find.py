@@ -481,6 +481,70 @@ def find_in_html(html: str, base_url: str) -> list[FoundEmbed]:
     return collector.found
 
 
+_PLACEHOLDER_ATTRIBUTES = ("data-tweet-id", "data-tweetid")
+# A newsletter's static copy of a tweet: <div class="tweet static"><a href="(click tracker)">…@handle…
+_CARD_CLASSES = frozenset({"tweet", "static-tweet", "tweet-static", "tweet-card", "embedded-tweet"})
+_HANDLE_IN_TEXT = re.compile(r"@[A-Za-z0-9_]{1,20}")
+
+
+@dataclass
+class _Special:
+    """Elements of a tree the walk reads beyond anchors and embeds, by ``mem_id``."""
+
+    hrefs: set[int]
+    """Elements other than ``<a>`` carrying an ``href`` (``<span href="…/status/1/likes">``)."""
+    placeholders: set[int]
+    """Elements naming a post in ``data-tweet-id`` that a script fills."""
+    cards: set[int]
+    """Static copies of a tweet whose links only go through a click tracker."""
+
+
+def _special(root: LexborNode) -> _Special:
+    hrefs = {n.mem_id for n in root.css("[href]") if n.tag not in ("a", "link", "base", "area")}
+    placeholders = {
+        n.mem_id
+        for n in root.css(", ".join(f"[{name}]" for name in _PLACEHOLDER_ATTRIBUTES))
+        if n.tag not in ("iframe", "amp-twitter") and n.css_first("blockquote, iframe, amp-twitter") is None
+    }
+    cards = {
+        n.mem_id
+        for n in root.css(", ".join(f".{name}" for name in sorted(_CARD_CLASSES)))
+        if n.tag != "a" and _HANDLE_IN_TEXT.search(n.text(deep=True) or "") is not None
+    }
+    return _Special(hrefs, placeholders, cards)
+
+
+def _placeholder_embed(node: LexborNode) -> FoundEmbed | None:
+    for name in _PLACEHOLDER_ATTRIBUTES:
+        value = _attr(node, name)
+        if value and _DIGITS.fullmatch(value):
+            native_id = value.lstrip("0") or "0"
+            return FoundEmbed(
+                platform=PLATFORM_NAME, link=canonical_url(native_id, None), form="placeholder", native_id=native_id
+            )
+    return None
+
+
+def _card_embed(node: LexborNode, base_url: str) -> FoundEmbed | None:
+    """The click-tracker link of a static tweet that names its post nowhere else."""
+    from ..links import click_tracker
+
+    tracker: str | None = None
+    for inner in node.css("[href]"):
+        href = _attr(inner, "href")
+        if not href:
+            continue
+        if _classify_href(href, base_url) is not None:
+            return None  # a link of its own names the post: the walk finds it
+        url = _resolve(href, base_url)
+        if tracker is None and inner.tag == "a" and click_tracker(url):
+            tracker = url
+    if tracker is None:
+        return None
+    text = " ".join((node.text(deep=True, separator=" ") or "").split()) or None
+    return FoundEmbed(platform=PLATFORM_NAME, link=tracker, form="redirect_link", embed_text=text)
+
+
 def _swallowed_markup(node: LexborNode) -> str | None:
     """Markup an unclosed raw-text element (``<title>``, ``<iframe>``…) took in as text."""
     text = "".join(child.text_content or "" for child in _children(node) if child.tag == "-text")
@@ -492,6 +556,7 @@ def _swallowed_markup(node: LexborNode) -> str | None:
 def _walk(root: LexborNode, base_url: str, collector: _Collector, depth: int) -> None:
     # (node, inside_embed): inside an embed only nested embeds count — an
     # unclosed blockquote swallows the next one, which must still be found.
+    special = _special(root)
     stack: list[tuple[LexborNode, bool]] = [(root, False)]
     while stack:
         node, inside_embed = stack.pop()
@@ -533,7 +598,17 @@ def _walk(root: LexborNode, base_url: str, collector: _Collector, depth: int) ->
                     (child, True) for child in reversed(_children(node)) if child.mem_id != skip
                 )
                 continue
-        elif tag == "a" and not inside_embed:
+        elif inside_embed:
+            pass
+        elif node.mem_id in special.placeholders:
+            embed = _placeholder_embed(node)
+            if embed is not None:
+                collector.add(embed)
+        elif node.mem_id in special.cards:
+            embed = _card_embed(node, base_url)
+            if embed is not None:
+                collector.add(embed)
+        elif tag == "a" or node.mem_id in special.hrefs:
             href = _attr(node, "href")
             if href:
                 found = _classify_href(href, base_url)

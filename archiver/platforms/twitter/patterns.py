@@ -19,8 +19,9 @@ SNOWFLAKE_MIN_ID = 300000000000000
 
 # Mirrors and fix-up services that serve the same /<handle>/status/<id> paths.
 # nitter has many instances: nitter.<tld>, nitter.<name>.<tld>, etc.
+# Language hosts (de.twitter.com, pt-br.twitter.com) served posts until 2013 or so.
 _HOST = (
-    r"(?:(?:www|mobile|m)\.)?"
+    r"(?:(?:www|mobile|m|[a-z]{2}(?:-[a-z]{2,4})?)\.)?"
     r"(?:twitter\.com|x\.com|fxtwitter\.com|vxtwitter\.com|fixupx\.com|fixvx\.com|xcancel\.com)"
     r"|nitter(?:\.[a-z0-9-]+){1,3}"
 )
