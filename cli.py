@@ -108,6 +108,11 @@ def cli(ctx: click.Context, data_dir: Path, proxy: str | None, browser_path: str
     help="Read URLs from a file, one per line ('-' for stdin). Blank lines and # comments are skipped.",
 )
 @click.option("--recapture", is_flag=True, help="Capture known posts again (new rows; nothing is replaced).")
+@click.option(
+    "--page-embeds",
+    is_flag=True,
+    help="Also archive posts embedded around the article (sidebars, widgets, comments), not only its own.",
+)
 @click.option("-c", "--concurrency", type=click.IntRange(1, 64), default=DEFAULTS.concurrency, show_default=True, help="Articles and browser pages at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of text.")
 @click.option("--notify-url", help="POST the run's log timestamps (pins) as JSON to this URL.")
@@ -117,6 +122,7 @@ def archive(
     urls: tuple[str, ...],
     input_file: Any,
     recapture: bool,
+    page_embeds: bool,
     concurrency: int,
     as_json: bool,
     notify_url: str | None,
@@ -137,7 +143,12 @@ def archive(
         raise click.UsageError("give at least one URL, or -i FILE")
     settings = replace(_settings(ctx), concurrency=concurrency)
     summary = run_archive(
-        targets, settings, recapture=recapture, progress=_progress(quiet=False, as_json=as_json), notify_url=notify_url
+        targets,
+        settings,
+        recapture=recapture,
+        page_embeds=page_embeds,
+        progress=_progress(quiet=False, as_json=as_json),
+        notify_url=notify_url,
     )
     if as_json:
         _echo_json(summary.as_dict())

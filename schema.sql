@@ -82,6 +82,24 @@ CREATE TABLE article_posts (
     PRIMARY KEY (article_id, post_id, link)
 );
 
+-- Every embed the finder saw in an article, with where it sits (0008_placement.sql):
+-- 'body', the article's own content (archived, and cited in article_posts), or 'page',
+-- the page around it (sidebars, widgets, comments, webmentions, teasers of other
+-- articles: recorded here only, archived when `archive --page-embeds` asks). No post row
+-- is needed: native_id is NULL for a link never followed (a short link in a sidebar).
+CREATE TABLE seen_embeds (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    link TEXT NOT NULL,         -- the URL as found in the page
+    platform TEXT NOT NULL,
+    native_id TEXT,             -- the post's id on its platform, once known
+    form TEXT NOT NULL,         -- as article_posts.form
+    placement TEXT NOT NULL CHECK (placement IN ('body', 'page')),
+    first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    UNIQUE (article_id, link, form, placement)
+);
+
 -- How each short or media link was resolved, hop by hop (one row per link, updated).
 CREATE TABLE links (
     url TEXT PRIMARY KEY,
@@ -155,9 +173,9 @@ CREATE TABLE events (
 CREATE TABLE log (
     seq INTEGER PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('capture', 'capture_v2', 'status_check', 'post', 'article', 'citation',
-                                       'event', 'blob', 'timestamp', 'wayback')),
+                                       'event', 'blob', 'timestamp', 'wayback', 'seen_embed')),
     ref_table TEXT NOT NULL CHECK (ref_table IN ('captures', 'status_checks', 'posts', 'articles', 'article_posts',
-                                                 'events', 'blobs', 'timestamps', 'wayback')),
+                                                 'events', 'blobs', 'timestamps', 'wayback', 'seen_embeds')),
     ref_id INTEGER,             -- the logged row's id in ref_table; NULL for blobs and article_posts
     ref_key TEXT,               -- blobs: sha256; article_posts: JSON [article_id, post_id, link]
     logged_at TEXT NOT NULL,
@@ -207,6 +225,7 @@ CREATE INDEX events_detected ON events(detected_at);
 CREATE INDEX events_post ON events(post_id);
 CREATE INDEX posts_due ON posts(next_check_at);
 CREATE INDEX articles_due ON articles(watched, next_check_at);
+CREATE INDEX seen_embeds_post ON seen_embeds(platform, native_id);
 
 -- Browsing (archiver serve): thumbnails, full-text search, a label for posts, indexes
 -- for sorting and facets. See archiver/plumbing/migrations/0003_browse.sql.

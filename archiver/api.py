@@ -86,10 +86,14 @@ def archive(
     recapture: bool = False,
     progress: Progress | None = None,
     notify_url: str | None = None,
+    page_embeds: bool = False,
 ) -> Summary:
     """Archive each target: an article URL (with every post it embeds), a post's URL, or a
     short or media link to a post.
 
+    An article's own embeds are archived (placement ``body``); posts on the page around
+    it (sidebars, widgets, comments, webmentions: placement ``page``) are recorded as seen
+    (``seen_embeds``) and archived only when ``page_embeds`` asks.
     ``recapture``: capture known posts again, as new rows. ``progress(item, what)`` is
     called as items finish (``what`` starts with ``error: `` for a failure, ``warning: ``
     for a TSA or the Wayback Machine failing). An item that fails is named in
@@ -100,7 +104,9 @@ def archive(
     """
     from .pipeline import archive as run
 
-    return run(list(targets), settings, recapture=recapture, progress=progress, notify_url=notify_url)
+    return run(
+        list(targets), settings, recapture=recapture, progress=progress, notify_url=notify_url, page_embeds=page_embeds
+    )
 
 
 def sweep(

@@ -25,10 +25,10 @@ from .steps.reader import read_bounded, reader_pool
 from .steps.media import copy_media
 from .plumbing.net import Exchange, Fetcher
 from .platforms import endpoints_for, platform_named, platforms, post_ref, resolvable_link
-from .platforms.base import SHORT_LINK, FoundEmbed, Platform, PostData, PostFetch, PostRef
+from .platforms.base import BODY, SHORT_LINK, FoundEmbed, Platform, PostData, PostFetch, PostRef
 from .steps.render import ArticleShot, Renderer, Shot, check_screenshot
 from .steps.resolve import resolve
-from .steps.store import CaptureFile, Citation, Event, Store
+from .steps.store import CaptureFile, Citation, Event, Seen, Store
 from .steps.thumbnails import store_derived, with_thumbnails
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -86,11 +86,14 @@ def archive(
     progress: Progress | None = None,
     command: str = "archive",
     notify_url: str | None = None,
+    page_embeds: bool = False,
 ) -> Summary:
     """Archive each target: an article URL, a post URL, or a short/media link to a post.
 
     ``notify_url`` receives the run's timestamps (pins), if it stored any, as a JSON POST."""
-    summary = asyncio.run(archive_async(targets, settings, recapture=recapture, progress=progress, command=command))
+    summary = asyncio.run(
+        archive_async(targets, settings, recapture=recapture, progress=progress, command=command, page_embeds=page_embeds)
+    )
     if notify_url and summary.stamps:
         from .notify import post_stamps
 
@@ -107,10 +110,13 @@ async def archive_async(
     recapture: bool = False,
     progress: Progress | None = None,
     command: str = "archive",
+    page_embeds: bool = False,
 ) -> Summary:
     store = Store(settings)
     try:
-        async with Session(settings, store, command, recapture=recapture, progress=progress) as session:
+        async with Session(
+            settings, store, command, recapture=recapture, progress=progress, page_embeds=page_embeds
+        ) as session:
             if any(post_ref(t) is None for t in targets):
                 session.warm_up()  # an article will need the browser: launch it while fetching
             await asyncio.gather(*(session.target(t) for t in dict.fromkeys(targets)))
@@ -135,6 +141,7 @@ class Session:
         recapture: bool = False,
         progress: Progress | None = None,
         page_policy: str = "always",
+        page_embeds: bool = False,
         run_id: int | None = None,
     ) -> None:
         """``run_id``: join that run (a sweep's worker process) instead of starting one;
@@ -144,6 +151,8 @@ class Session:
         self.command = command
         self.recapture = recapture
         self.page_policy = page_policy
+        self.page_embeds = page_embeds
+        """Archive the posts embedded around the article (placement 'page') too, not only its own."""
         """'always': every article fetch is screenshot; 'if_changed': only when its bytes changed."""
         self.progress = progress or (lambda item, what: None)
         self.summary = Summary()
@@ -306,7 +315,10 @@ class Session:
             captures=[CaptureFile("html", response.blob, content_type, source_url=response.url)] if shoot else [],
         )
         self.summary.articles += 1
-        embeds = page.embeds
+        seen = page.embeds
+        # The article's own embeds are archived; those of the page around it (sidebars,
+        # widgets, comments) only when asked: all are recorded as seen.
+        embeds = seen if self.page_embeds else [e for e in seen if e.placement == BODY]
         page_task = asyncio.create_task(self._render_article(article_id, response.url) if shoot else _nothing())
         evidence_task: asyncio.Future[list[None]] | None = None
         try:
@@ -328,14 +340,24 @@ class Session:
                 for cited, post_id in zip(by_post.values(), post_ids, strict=True)
                 if post_id is not None
                 for embed in cited
+                if embed.placement == BODY
             ]
+            # Only the article's own citations: a rotating sidebar fires no embed_added/removed.
             self.events += self.store.update_citations(
                 self.run_id,
                 article_id,
                 new_article=new_article,
-                found_links={e.link for e in embeds},
+                found_links={e.link for e in seen if e.placement == BODY},
                 cited=citations,
                 platforms={p.name for p in platforms()},
+            )
+            refs = {id(embed): ref for embed, ref in zip(embeds, found, strict=True)}
+            self.store.record_seen(
+                article_id,
+                [
+                    Seen(e.link, e.platform, e.native_id or _native_id(refs.get(id(e))), e.form, e.placement)
+                    for e in seen
+                ],
             )
             await evidence_task
         except BaseException:
@@ -585,6 +607,10 @@ def _platform(ref: PostRef) -> Platform:
     if platform is None:
         raise ItemError(f"platform {ref.platform!r} is not installed", str(ref))
     return platform
+
+
+def _native_id(ref: PostRef | None) -> str | None:
+    return ref.native_id if ref is not None else None
 
 
 def _handle_hint(links: list[str], ref: PostRef) -> str | None:

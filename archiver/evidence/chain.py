@@ -8,7 +8,7 @@ archive beside a sweep) see each other's last entry and the chain stays linear.
 
 Rows written once (captures, status checks, events, blobs) get one entry. Rows whose
 current state changes (a post's status and text, an article's title, a citation's
-``removed_at``) get an entry when inserted and another, of the same kind, holding the
+``removed_at``, an embed's ``last_seen_at``) get an entry when inserted and another, of the same kind, holding the
 row as it then is, after every change: the row as it is now must match its last entry.
 
 Only a fixed list of fields per kind is hashed, not ``SELECT *``: a column a later
@@ -64,12 +64,17 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "certs_sha256", "run_id",
     ),
     "wayback": ("id", "post_id", "run_id", "kind", "url", "snapshot_at", "recorded_at", "detail"),
+    # Version 8: every embed seen in an article, with its placement (body or page).
+    "seen_embed": (
+        "id", "article_id", "link", "platform", "native_id", "form", "placement", "first_seen_at", "last_seen_at",
+    ),
 }
 """The fields hashed, per kind of entry. Never change a kind's fields: add a kind."""
 
 TABLE_OF = {
     "capture": "captures", "capture_v2": "captures", "status_check": "status_checks", "post": "posts", "article": "articles",
     "citation": "article_posts", "event": "events", "blob": "blobs", "timestamp": "timestamps", "wayback": "wayback",
+    "seen_embed": "seen_embeds",
 }
 KINDS = {table: kind for kind, table in TABLE_OF.items()}
 """The kind new entries of each table are written as: the last kind listed for it."""
@@ -80,6 +85,7 @@ KEYS: dict[str, tuple[str, ...]] = {"blobs": ("sha256",), "article_posts": ("art
 _TIME_FIELD = {
     "captures": "captured_at", "status_checks": "checked_at", "posts": "first_archived_at",
     "articles": "first_archived_at", "article_posts": "first_seen_at", "events": "detected_at", "blobs": "created_at",
+    "seen_embeds": "first_seen_at",
 }
 
 

@@ -43,6 +43,18 @@ class Citation:
 
 
 @dataclass
+class Seen:
+    """An embed the finder saw in an article (a ``seen_embeds`` row): where it sits, and
+    its post's id when known (from its link, or from following it)."""
+
+    link: str
+    platform: str
+    native_id: str | None
+    form: str
+    placement: str
+
+
+@dataclass
 class Check:
     post_id: int
     status: str
@@ -449,6 +461,32 @@ class Store:
             c.execute("UPDATE articles SET citations_at = ? WHERE id = ?", (now, article_id))
             self._add_events(c, run_id, now, events)
         return events
+
+    def record_seen(self, article_id: int, seen: list[Seen]) -> None:
+        """Record what the article's page shows now: each embed, body or page, first seen
+        or seen again (``last_seen_at``; a post id learnt since is kept). Logged like any row."""
+        now = utcnow()
+        with self.transaction() as c:
+            written: list[int] = []
+            for embed in {(s.link, s.form, s.placement): s for s in seen}.values():
+                row = c.execute(
+                    "SELECT id, native_id FROM seen_embeds WHERE article_id = ? AND link = ? AND form = ? AND placement = ?",
+                    (article_id, embed.link, embed.form, embed.placement),
+                ).fetchone()
+                if row is None:
+                    cursor = c.execute(
+                        """INSERT INTO seen_embeds (article_id, link, platform, native_id, form, placement,
+                                                    first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                        (article_id, embed.link, embed.platform, embed.native_id, embed.form, embed.placement, now, now),
+                    )
+                    written.append(int(cursor.lastrowid or 0))
+                    continue
+                c.execute(
+                    "UPDATE seen_embeds SET last_seen_at = ?, native_id = coalesce(?, native_id) WHERE id = ?",
+                    (now, embed.native_id, row["id"]),
+                )
+                written.append(int(row["id"]))
+            log_rows(c, "seen_embeds", written)
 
     def unwatch(self, url: str) -> bool:
         with self.transaction() as c:
