@@ -99,6 +99,36 @@ def cli(ctx: click.Context, data_dir: Path, proxy: str | None, browser_path: str
 
 
 @cli.command()
+@click.argument("source")
+@click.option("--base-url", metavar="URL", help="The page's address, for a saved file: its relative links resolve against it.")
+@click.option(
+    "--resolve",
+    "follow",
+    is_flag=True,
+    help="Follow links that name no post themselves (t.co, click trackers) over the network.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def find(ctx: click.Context, source: str, base_url: str | None, follow: bool, as_json: bool) -> None:
+    """List the posts `archive` would take from a page, capturing nothing.
+
+    SOURCE is an article's URL or a saved page. Each embed is shown with its
+    placement: body (the article's own: archived) or page (sidebars, widgets,
+    comments around it: only recorded). Offline for a file unless --resolve.
+    Exit code 1 when a link could not be followed.
+    """
+    from archiver import find as run_find
+
+    found = run_find(_settings(ctx), source, base_url=base_url, resolve=follow)
+    if as_json:
+        _echo_json(found.as_dict())
+    else:
+        for line in found.lines():
+            click.echo(line)
+    ctx.exit(0 if found.ok else 1)
+
+
+@cli.command()
 @click.argument("urls", nargs=-1)
 @click.option(
     "-i",

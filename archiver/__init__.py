@@ -82,10 +82,11 @@ if TYPE_CHECKING:
     from .queries import TimelineEntry
     from .selfcheck import Check, DoctorReport
     from .steps.find import find_embeds
+    from .steps.preview import Found
     from .sweeper import SweepSummary
 
-_COMMANDS = ("archive", "backup", "sweep", "unwatch", "deleted", "history", "provenance", "similar", "verify", "export",
-             "keygen", "serve", "doctor", "timestamp")
+_COMMANDS = ("archive", "backup", "find", "sweep", "unwatch", "deleted", "history", "provenance", "similar", "verify",
+             "export", "keygen", "serve", "doctor", "timestamp")
 _ERRORS = ("ArchiverError", "BadStatus", "BlockedURL", "BrowserNotFound", "ConfigError", "ContentError",
            "DatabaseLocked", "DiskFull", "ExportError", "FetchError", "ImageNotFound", "ItemError", "LockHeld",
            "NetworkFailure", "NotifyError", "NotInArchive", "ReadOnlyStore", "RenderError", "SchemaError",
@@ -108,6 +109,7 @@ _WHERE: dict[str, str] = {
     "DoctorReport": "selfcheck",
     "Check": "selfcheck",
     "find_embeds": "steps.find",
+    "Found": "steps.preview",
 }
 """Each public name → the module (under archiver) that defines it."""
 
@@ -129,6 +131,7 @@ __all__ = [
     "ExportError",
     "ExportSummary",
     "FetchError",
+    "Found",
     "History",
     "ImageNotFound",
     "ItemError",
@@ -163,6 +166,7 @@ __all__ = [
     "deleted",
     "doctor",
     "export",
+    "find",
     "find_embeds",
     "history",
     "keygen",

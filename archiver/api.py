@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .pipeline import Progress, Summary
     from .queries import TimelineEntry
     from .selfcheck import DoctorReport
+    from .steps.preview import Found
     from .sweeper import SweepSummary
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "deleted",
     "doctor",
     "export",
+    "find",
     "history",
     "keygen",
     "provenance",
@@ -107,6 +109,28 @@ def archive(
     return run(
         list(targets), settings, recapture=recapture, progress=progress, notify_url=notify_url, page_embeds=page_embeds
     )
+
+
+def find(settings: Settings, source: str, *, base_url: str | None = None, resolve: bool = False) -> Found:
+    """What ``archive`` would take from a page, without capturing anything: each embed's
+    platform, post id, link, form, placement and embed text (``Found``).
+
+    ``source`` is an article's URL (fetched, nothing stored) or a saved page's path, read as
+    ``archive`` reads a page, within ``settings.limits``. ``base_url``: the page's address,
+    against which a saved file's relative links resolve (for a URL: read the page as if it
+    were there). Each embed is placed ``body`` (the article's own, which ``archive``
+    archives) or ``page`` (sidebars, widgets, comments around it, only recorded). Offline
+    for a file unless ``resolve``: then links that name no post themselves (t.co,
+    pic.twitter.com, click trackers) are followed hop by hop, with ``archive``'s safety
+    rules, and ``Found.resolved`` says where each led; one that cannot be followed is a line
+    in ``Found.errors``. Raises ``ContentError`` for a file that cannot be read or a page
+    that is no article, ``BadStatus``/``FetchError`` for a URL that cannot be fetched.
+    """
+    import asyncio
+
+    from .steps.preview import preview
+
+    return asyncio.run(preview(settings, source, base_url=base_url, follow=resolve))
 
 
 def sweep(

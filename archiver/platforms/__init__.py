@@ -96,6 +96,14 @@ def card_in_frame(url: str) -> tuple[Platform, PostRef] | None:
     return None
 
 
+def find_embeds(content: str, content_type: str | None, base_url: str | None) -> list[FoundEmbed]:
+    """Every installed platform's embeds in a page, each placed ``body`` or ``page``:
+    :func:`archiver.steps.find.find_embeds`, here for callers that know platforms only."""
+    from ..steps.find import find_embeds as find
+
+    return find(content, content_type, base_url)
+
+
 def endpoints_for(platform: Platform, settings: Settings) -> Mapping[str, str]:
     """The platform's endpoints with the user's overrides (Settings.endpoints) applied."""
     overrides = settings.endpoints.get(platform.name, {})
@@ -122,6 +130,7 @@ __all__ = [
     "Status",
     "card_in_frame",
     "endpoints_for",
+    "find_embeds",
     "platform_named",
     "platforms",
     "post_ref",
