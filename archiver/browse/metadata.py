@@ -72,6 +72,25 @@ TABLES: dict[str, dict[str, Any]] = {
             "removed_at": "when the article was first seen without it; empty while present",
         },
     },
+    "seen_embeds": {
+        "description": (
+            "Every embed archiver saw in an article, with where it sits: 'body' (the article's own, archived and "
+            "cited in article_posts) or 'page' (sidebars, widgets, comments around it: only recorded)."
+        ),
+        "sort_desc": "last_seen_at",
+        "facets": ["placement", "platform", "form"],
+        "columns": {
+            "id": "archiver's id for the sighting",
+            "article_id": "the article whose page showed it",
+            "link": "the link as found in the page",
+            "platform": "the post's platform",
+            "native_id": "the post's id on its platform, once known (a short link not followed has none)",
+            "form": "how it was shown: blockquote, iframe, status_link, placeholder, redirect_link…",
+            "placement": "body: the article's own content; page: the page around it",
+            "first_seen_at": "when archiver first saw it there",
+            "last_seen_at": "when archiver last saw it there",
+        },
+    },
     "captures": {
         "description": "Every file captured, what it shows and when. Re-captures add rows; nothing is replaced.",
         "sort_desc": "id",

@@ -157,6 +157,9 @@ def unwrap(html: str, base_url: str) -> tuple[str, list[FoundEmbed]]:
         changed |= _redirects(tree)
     _cms(tree, base_url, changes)
     _placeholders(tree, low, base_url, changes)
+    if len(changes) > 1:  # in document order, whichever kind of wrapper each is
+        order = {node.mem_id: i for i, node in enumerate(tree.root.traverse())}
+        changes.sort(key=lambda change: order.get(change.node.mem_id, 0))
     ids = {change.node.mem_id for change in changes}
     seen: set[int] = set()
     found: list[FoundEmbed] = []

@@ -129,6 +129,11 @@ def normalise_text(text: str) -> str:
 _MAY_CITE = re.compile("|".join(re.escape(m) for m in _MARKERS), re.IGNORECASE)
 
 
+# A page may also name a post only in a placeholder's data-tweet-id, or copy one in a
+# static card (class="tweet") whose only link is a click tracker.
+_MAY_HOLD = re.compile("tweet", re.IGNORECASE)
+
+
 def _may_cite(text: str) -> bool:
     return _MAY_CITE.search(text) is not None
 
@@ -470,7 +475,7 @@ def find_in_html(html: str, base_url: str) -> list[FoundEmbed]:
     """
     if not isinstance(html, str):
         html = _decode(html)
-    if not _may_cite(html) and not _may_cite(base_url or ""):
+    if not _may_cite(html) and not _may_cite(base_url or "") and _MAY_HOLD.search(html) is None:
         return []
     html = _clean_surrogates(html).replace("\x00", "")
     tree = LexborHTMLParser(html)
