@@ -125,7 +125,10 @@ def find_embeds(content: str, content_type: str | None, base_url: str | None) ->
     page = _find_in_html(parts.page, base_url or "")
     for embed in page:
         embed.placement = PAGE
-    return body + page
+    # Whatever cutting the page lost (markup that read differently in one part) stays the article's.
+    kept = {(e.platform, e.form, e.link) for e in body + page}
+    lost = [e for e in found if (e.platform, e.form, e.link) not in kept]
+    return body + lost + page
 
 
 def _find_in_html(html: str, base_url: str) -> list[FoundEmbed]:
