@@ -64,7 +64,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "certs_sha256", "run_id",
     ),
     "wayback": ("id", "post_id", "run_id", "kind", "url", "snapshot_at", "recorded_at", "detail"),
-    # Version 8: every embed seen in an article, with its placement (body or page).
+    # Version 11: every embed seen in an article, with its placement (body or page).
     "seen_embed": (
         "id", "article_id", "link", "platform", "native_id", "form", "placement", "first_seen_at", "last_seen_at",
     ),

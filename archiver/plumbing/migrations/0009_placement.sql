@@ -21,7 +21,7 @@ CREATE INDEX IF NOT EXISTS seen_embeds_post ON seen_embeds(platform, native_id);
 
 -- The log chains seen_embeds rows too (kind 'seen_embed'): its kind and table CHECKs
 -- change, so the table is rebuilt; its entries are copied as they are.
-ALTER TABLE log RENAME TO log_v7;
+ALTER TABLE log RENAME TO log_v8;
 
 CREATE TABLE log (
     seq INTEGER PRIMARY KEY,
@@ -45,8 +45,8 @@ INSERT INTO log (seq, kind, ref_table, ref_id, ref_key, logged_at, late, content
                  key_id, signature)
 SELECT seq, kind, ref_table, ref_id, ref_key, logged_at, late, content_sha256, prev_sha256, entry_sha256, key_id,
        signature
-FROM log_v7 ORDER BY seq;
+FROM log_v8 ORDER BY seq;
 
-DROP TABLE log_v7;
+DROP TABLE log_v8;
 
 CREATE INDEX log_ref ON log(ref_table, ref_id, ref_key);
