@@ -299,3 +299,16 @@ def test_iframely_embedly_and_wordpress_blocks_are_placed_too() -> None:
         ("cms_wrapper", IDS[0], "body"), ("cms_wrapper", IDS[1], "body"), ("cms_wrapper", IDS[2], "body"),
         ("cms_wrapper", IDS[3], "page"),
     ]
+
+
+def test_when_the_main_content_is_the_whole_page_only_foreign_marks_count() -> None:
+    # Prose in many unmarked blocks across the page: the extractor's text covers it all, so
+    # the main content is the whole body; an aside there may be the article's.
+    page = (
+        "<!DOCTYPE html><html><head><title>t</title></head><body>"
+        + "".join(f"<div class='block'>{prose(k, 1)}</div>" for k in range(6))
+        + f"<aside>{snippet(0)}</aside>"
+        + f"<div class='comments'><a href='{status(1, 'reader')}'>a reader's post</a></div>"
+        + "</body></html>"
+    )
+    assert placed(page) == [(IDS[0], "body"), (IDS[1], "page")]

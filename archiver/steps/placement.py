@@ -183,7 +183,9 @@ def page_regions(body: LexborNode, main: LexborNode) -> list[LexborNode]:
         holds_main.add(node.mem_id)
         node = node.parent
     regions: list[LexborNode] = []
-    stack: list[tuple[LexborNode, bool]] = [(child, False) for child in reversed(list(body.iter()))]
+    # A main content that is the whole body (the extractor could not narrow it down) holds everything.
+    whole = body.mem_id == main.mem_id
+    stack: list[tuple[LexborNode, bool]] = [(child, whole) for child in reversed(list(body.iter()))]
     while stack:
         node, inside_main = stack.pop()
         if node.mem_id in holds_main:
