@@ -82,7 +82,7 @@ CREATE TABLE article_posts (
     PRIMARY KEY (article_id, post_id, link)
 );
 
--- Every embed the finder saw in an article, with where it sits (0009_placement.sql):
+-- Every embed the finder saw in an article, with where it sits (0011_placement.sql):
 -- 'body', the article's own content (archived, and cited in article_posts), or 'page',
 -- the page around it (sidebars, widgets, comments, webmentions, teasers of other
 -- articles: recorded here only, archived when `archive --page-embeds` asks). No post row

@@ -264,7 +264,7 @@ def make_v4(settings: Settings) -> None:
     kept = conn.execute("SELECT * FROM log WHERE ref_table IN ('captures', 'status_checks') ORDER BY seq").fetchall()
     conn.execute("BEGIN")
     conn.execute("DROP TABLE log")
-    conn.execute("DROP TABLE seen_embeds")  # version 9's, whose entries the version 4 log lacks
+    conn.execute("DROP TABLE seen_embeds")  # version 11's, whose entries the version 4 log lacks
     conn.execute(V4_LOG)
     conn.execute("CREATE UNIQUE INDEX log_ref ON log(ref_table, ref_id)")
     prev = "0" * 64

@@ -21,14 +21,14 @@ CREATE INDEX IF NOT EXISTS seen_embeds_post ON seen_embeds(platform, native_id);
 
 -- The log chains seen_embeds rows too (kind 'seen_embed'): its kind and table CHECKs
 -- change, so the table is rebuilt; its entries are copied as they are.
-ALTER TABLE log RENAME TO log_v8;
+ALTER TABLE log RENAME TO log_v10;
 
 CREATE TABLE log (
     seq INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('capture', 'capture_v2', 'status_check', 'post', 'article', 'citation', 'event',
-                                       'blob', 'seen_embed')),
+    kind TEXT NOT NULL CHECK (kind IN ('capture', 'capture_v2', 'status_check', 'post', 'article', 'citation',
+                                       'event', 'blob', 'timestamp', 'wayback', 'seen_embed')),
     ref_table TEXT NOT NULL CHECK (ref_table IN ('captures', 'status_checks', 'posts', 'articles', 'article_posts',
-                                                 'events', 'blobs', 'seen_embeds')),
+                                                 'events', 'blobs', 'timestamps', 'wayback', 'seen_embeds')),
     ref_id INTEGER,
     ref_key TEXT,
     logged_at TEXT NOT NULL,
@@ -45,8 +45,8 @@ INSERT INTO log (seq, kind, ref_table, ref_id, ref_key, logged_at, late, content
                  key_id, signature)
 SELECT seq, kind, ref_table, ref_id, ref_key, logged_at, late, content_sha256, prev_sha256, entry_sha256, key_id,
        signature
-FROM log_v8 ORDER BY seq;
+FROM log_v10 ORDER BY seq;
 
-DROP TABLE log_v8;
+DROP TABLE log_v10;
 
 CREATE INDEX log_ref ON log(ref_table, ref_id, ref_key);
