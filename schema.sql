@@ -21,7 +21,8 @@ CREATE TABLE runs (
     user_agent TEXT,            -- what archiver's own HTTP client sent
     proxy_host TEXT,            -- host of the proxy used, never its credentials
     browser_version TEXT,       -- NULL when the run rendered nothing
-    browser_user_agent TEXT
+    browser_user_agent TEXT,
+    tools TEXT                  -- JSON: outside tools the run used, by name, with their versions ({"yt-dlp": "yt-dlp 2026.11.23"})
 );
 
 -- Every stored file, once: content-addressed and never changed.

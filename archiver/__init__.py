@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         DatabaseLocked,
         DiskFull,
         ExportError,
+        ExtractError,
         FetchError,
         ImageNotFound,
         ItemError,
@@ -88,8 +89,8 @@ if TYPE_CHECKING:
 _COMMANDS = ("archive", "backup", "find", "sweep", "unwatch", "deleted", "history", "provenance", "similar", "verify",
              "export", "keygen", "serve", "doctor", "timestamp")
 _ERRORS = ("ArchiverError", "BadStatus", "BlockedURL", "BrowserNotFound", "ConfigError", "ContentError",
-           "DatabaseLocked", "DiskFull", "ExportError", "FetchError", "ImageNotFound", "ItemError", "LockHeld",
-           "NetworkFailure", "NotifyError", "NotInArchive", "ReadOnlyStore", "RenderError", "SchemaError",
+           "DatabaseLocked", "DiskFull", "ExportError", "ExtractError", "FetchError", "ImageNotFound", "ItemError",
+           "LockHeld", "NetworkFailure", "NotifyError", "NotInArchive", "ReadOnlyStore", "RenderError", "SchemaError",
            "StoreError", "TimestampError", "TooLarge", "TooManyHops")
 _WHERE: dict[str, str] = {
     **dict.fromkeys(_COMMANDS, "api"),
@@ -130,6 +131,7 @@ __all__ = [
     "Endpoints",
     "ExportError",
     "ExportSummary",
+    "ExtractError",
     "FetchError",
     "Found",
     "History",

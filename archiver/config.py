@@ -113,6 +113,8 @@ class Settings:
     render_timeout: float = 30.0
     parse_workers: int = 2
     """Reader processes: articles parsed at once, each within ``limits``."""
+    extract_deadline: float = 900.0
+    """Seconds for yt-dlp to copy one post's media, downloads included; then it is stopped."""
     browser_path: str | None = None
     """Chromium to drive. None: Playwright's own if installed, else the system's."""
     max_hops: int = 10

@@ -25,6 +25,7 @@ name here is also an httpx exception's name, so neither can be mistaken for the 
         │   ├── BadStatus      a final answer that is not usable (404, 500 after retries, …)
         │   └── NetworkFailure timeout, reset, TLS or DNS failure
         ├── ContentError       a body that is not what it claims (not HTML, bad image, bad JSON)
+        ├── ExtractError       the media extractor (yt-dlp) failed, ran out of time, or is missing
         ├── RenderError        the browser could not render or screenshot the item
         └── TimestampError     a TSA's answer that does not check out (a warning: the run goes on)
 """
@@ -41,6 +42,7 @@ __all__ = [
     "DatabaseLocked",
     "DiskFull",
     "ExportError",
+    "ExtractError",
     "FetchError",
     "ImageNotFound",
     "ItemError",
@@ -152,6 +154,11 @@ class NetworkFailure(FetchError):
 
 class ContentError(ItemError):
     """A body that is not what it claims: not HTML, a bad image, bad JSON."""
+
+
+class ExtractError(ItemError):
+    """The media extractor (yt-dlp) could not copy a post's media: its own error, a stop
+    at the deadline, or no yt-dlp installed."""
 
 
 class RenderError(ItemError):

@@ -566,12 +566,25 @@ class Session:
 
     async def _media(self, data: PostData | None) -> tuple[list[CaptureFile], list[str]]:
         assert self.fetcher is not None
-        items = data.media if data else []
+        items = list(data.media) if data else []
+        captures: list[CaptureFile] = []
+        problems: list[str] = []
+        if data is not None and data.media_page:
+            from .steps.extract import extract_media
+
+            try:
+                extraction = await extract_media(self.settings, self.store.blobs, self.record_http, data.media_page)
+            except ItemError as e:
+                problems.append(str(e))
+            else:
+                self.store.add_run_tool(self.run_id, extraction.tool)
+                captures.extend(extraction.captures)
+                problems.extend(extraction.problems)
+                if not any(item.kind == "poster" for item in items):
+                    items.extend(extraction.posters[:1])
         results = await asyncio.gather(
             *(copy_media(self.fetcher, self.settings, item) for item in items), return_exceptions=True
         )
-        captures: list[CaptureFile] = []
-        problems: list[str] = []
         for item, result in zip(items, results, strict=True):
             if isinstance(result, ItemError):
                 problems.append(f"{item.kind} not copied: {result}")

@@ -21,11 +21,12 @@ from tests.fakeplatform import sample as S
 def test_the_built_in_platform_is_registered_as_an_entry_point() -> None:
     from importlib.metadata import entry_points
 
-    assert {ep.name: ep.value for ep in entry_points(group="archiver.platforms")}["twitter"] == (
-        "archiver.platforms.twitter:PLATFORM"
-    )
+    registered = {ep.name: ep.value for ep in entry_points(group="archiver.platforms")}
+    for name in ("twitter", "youtube", "tiktok"):
+        assert registered[name] == f"archiver.platforms.{name}:PLATFORM"
     twitter = platform_named("twitter")
-    assert twitter is not None and platforms() == (twitter,)
+    assert twitter is not None and twitter in platforms()
+    assert {p.name for p in platforms()} >= {"twitter", "youtube", "tiktok"}
     assert post_ref("https://x.com/KawsachunNews/status/1612558357623734272") == PostRef("twitter", "1612558357623734272")
     assert post_ref("https://www.example-news.com/2023/01/juliaca") is None
 

@@ -35,7 +35,11 @@ if TYPE_CHECKING:
 
 GROUP = "archiver.platforms"
 
-BUILT_IN = {"twitter": "archiver.platforms.twitter:PLATFORM"}
+BUILT_IN = {
+    "twitter": "archiver.platforms.twitter:PLATFORM",
+    "youtube": "archiver.platforms.youtube:PLATFORM",
+    "tiktok": "archiver.platforms.tiktok:PLATFORM",
+}
 """The built-in platforms' entry points, as pyproject.toml registers them: used as well
 when archiver runs from a source tree that was never installed (no metadata to read)."""
 

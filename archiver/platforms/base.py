@@ -54,7 +54,8 @@ Writing a platform package
    shows as a card.
 
 6. Its media: ``PostData.media`` lists what to copy (:class:`MediaItem`), at the best
-   quality the platform serves. Its canonical URL: ``canonical_url``. The time a post was
+   quality the platform serves; ``PostData.media_page`` names a page whose video yt-dlp
+   copies, for platforms whose media are not plain files. Its canonical URL: ``canonical_url``. The time a post was
    made, when its id tells (Twitter's snowflakes): ``created_at_from_id``, else None.
 
 7. Evidence: ``names_post`` says whether a request's URL asks about a post (its API
@@ -169,6 +170,11 @@ class PostData:
     """The quoted post's data when the response embeds it."""
     requested_id: str | None = None
     """The id asked for, when the platform answered with another (a repost)."""
+    media_page: str | None = None
+    """A page whose media the media extractor (yt-dlp, :mod:`archiver.steps.extract`)
+    copies, for a platform whose videos are not plain files (YouTube, TikTok): its
+    streams as served, a merged MP4, its info JSON. ``media`` still lists what archiver
+    copies itself (posters, photos)."""
 
 
 @dataclass
@@ -247,6 +253,11 @@ class CardSpec:
     pending: str | None = None
     """CSS selector of the platform's embeds in an article page that its script has not
     yet turned into cards; the page shot waits (a while) until none is left."""
+    wall: str | None = None
+    """JavaScript function of no arguments, run in the embed page: a short description
+    (e.g. "a cookie consent page") when the page shows an interstitial instead of the
+    post (consent, login, bot check), else an empty string. The card is then a per-post
+    error naming it, never a picture of the wall."""
 
 
 class Platform(Protocol):

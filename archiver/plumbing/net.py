@@ -166,6 +166,25 @@ class Fetcher:
         Returns the final response whatever its status: callers decide what a 404 means.
         Raises FetchError subclasses for refusals, loops, size caps and network failure.
         """
+        return await self.request("GET", url, kind, follow=follow, browser_ua=browser_ua, headers=headers)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        kind: Kind,
+        *,
+        data: bytes | None = None,
+        follow: bool = True,
+        browser_ua: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Like :meth:`get`, for any method with an optional body (``data``).
+
+        For a client of its own (the media extractor) that asks what it asks. A redirect
+        after a POST is followed as a GET without the body, as browsers do, except for 307
+        and 308, which keep both.
+        """
         hops: list[dict[str, object]] = []
         seen: set[str] = set()
         current = url
@@ -179,7 +198,9 @@ class Fetcher:
             if current in seen:
                 raise TooManyHops(f"redirect loop back to {current}", url)
             seen.add(current)
-            response = await self._get_with_retries(current, kind, browser_ua=browser_ua, headers=headers)
+            response = await self._get_with_retries(
+                current, kind, browser_ua=browser_ua, headers=headers, method=method, data=data
+            )
             hops.append({"url": current, "status": response.status})
             location = response.headers.get("location")
             if not (follow and response.status in REDIRECT_CODES and location):
@@ -191,6 +212,8 @@ class Fetcher:
                 current = urljoin(current, location)
             except ValueError:
                 raise BlockedURL(f"redirect to a malformed location {location!r}", url) from None
+            if method != "GET" and response.status not in (307, 308):
+                method, data = ("HEAD" if method == "HEAD" else "GET"), None
 
     async def post(self, url: str, kind: Kind, content: bytes, *, headers: dict[str, str] | None = None) -> Response:
         """POST ``content`` to ``url`` once: checked like any URL, timed, capped and recorded,
@@ -200,13 +223,20 @@ class Fetcher:
         return await self._get_once(url, kind, browser_ua=False, headers=headers, method="POST", content=content)
 
     async def _get_with_retries(
-        self, url: str, kind: Kind, *, browser_ua: bool, headers: dict[str, str] | None
+        self,
+        url: str,
+        kind: Kind,
+        *,
+        browser_ua: bool,
+        headers: dict[str, str] | None,
+        method: str = "GET",
+        data: bytes | None = None,
     ) -> Response:
         s = self.settings
         attempt = 0
         while True:
             try:
-                response = await self._get_once(url, kind, browser_ua=browser_ua, headers=headers)
+                response = await self._get_once(url, kind, browser_ua=browser_ua, headers=headers, method=method, content=data)
             except NetworkFailure:
                 if attempt >= s.retries:
                     raise
@@ -285,7 +315,7 @@ class Fetcher:
         if declared and declared.isdigit() and int(declared) > cap:
             raise TooLarge(f"response of {int(declared)} bytes exceeds the {kind} cap of {cap}", url)
         mime = r.headers.get("content-type")
-        if kind == "video" and r.status_code == 200:
+        if kind == "video" and r.status_code in (200, 206):
             # Videos go straight to disk: holding a 500 MB file in memory is not an option.
             writer = self.blobs.writer()
             try:

@@ -60,6 +60,17 @@ def _element(selector: str) -> str:
     return f"() => document.querySelector({json.dumps(selector)})"
 
 
+async def _wall(page: Page, card: CardSpec) -> str | None:
+    """What interstitial the page shows instead of the card, by the platform's test."""
+    if card.wall is None:
+        return None
+    try:
+        found = await page.evaluate(f"() => {{ try {{ return String(({card.wall})() || ''); }} catch (e) {{ return ''; }} }}")
+    except Exception:
+        return None  # a page that navigated meanwhile: the card wait tells what happened
+    return str(found)[:200] or None
+
+
 async def _card_ready(target: Page | Frame, card: CardSpec, timeout: float) -> str | None:
     """None once the card rendered within ``timeout`` (visible, its images loaded, and
     ready by its platform's own test); else what it did not do."""
@@ -192,10 +203,15 @@ class Renderer:
 
     async def _post_card(self, url: str, card: CardSpec) -> Shot:
         timeout = self.settings.render_timeout
+        walled = None
         async with self._page(CARD_VIEWPORT) as page:
             try:
                 await page.goto(url, wait_until="load")
-                failure = await _card_ready(page, card, timeout)
+                wall = await _wall(page, card)
+                failure = None if wall else await _card_ready(page, card, timeout)
+                wall = wall or (await _wall(page, card) if failure else None)
+                if wall:
+                    failure = walled = f"the embed page shows {wall}, not the post"
                 if failure is not None:
                     raise RenderError(failure, url)
                 await _settled(page)
@@ -206,6 +222,10 @@ class Renderer:
                 # The clip is in the page's coordinates, the box in the viewport's: the same on
                 # this unscrolled page, and full_page lets a card taller than the viewport in.
                 png = await page.screenshot(type="png", clip=box, full_page=True)
+            except RenderError as e:
+                if walled:
+                    raise RenderError(walled, url) from None
+                raise RenderError(f"embed card did not render: {_first_line(e)}", url) from None
             except Exception as e:
                 raise RenderError(f"embed card did not render: {_first_line(e)}", url) from None
         # Decoded once, outside the page's slot: for its size, blankness, thumbnail and hash.

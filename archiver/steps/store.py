@@ -229,6 +229,17 @@ class Store:
                 (version, user_agent, run_id),
             )
 
+    def add_run_tool(self, run_id: int, tool: str) -> None:
+        """Note an outside tool the run used, with its version (``yt-dlp 2026.11.23``)."""
+        name = tool.split(" ", 1)[0]
+        with self.transaction() as c:
+            row = c.execute("SELECT tools FROM runs WHERE id = ?", (run_id,)).fetchone()
+            tools = json.loads(row[0]) if row and row[0] else {}
+            if tools.get(name) == tool:
+                return
+            tools[name] = tool
+            c.execute("UPDATE runs SET tools = ? WHERE id = ?", (json.dumps(tools, sort_keys=True), run_id))
+
     def finish_run(self, run_id: int) -> None:
         with self.transaction() as c:
             c.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (utcnow(), run_id))

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from . import example_social
+from . import example_social, tiktok, youtube
 from . import media as media_gen
 from .example_social import ExamplePost
+from .tiktok import TikTokVideo
+from .youtube import Video as YouTubeVideo
 
 TWITTER_EPOCH_MS = 1288834974657
 
@@ -315,6 +317,10 @@ class World:
     """Hosts that accept CONNECT although no page lives there (answer 404)."""
     example_posts: dict[str, ExamplePost] = field(default_factory=dict)
     """Posts of Example Social (example_social.py), a platform only a plugin knows."""
+    youtube_videos: dict[str, YouTubeVideo] = field(default_factory=dict)
+    """YouTube's videos by id (youtube.py)."""
+    tiktok_videos: dict[str, TikTokVideo] = field(default_factory=dict)
+    """TikTok's videos by id (tiktok.py)."""
     juliaca_ids: list[int] = field(default_factory=list)
     """Filled by :meth:`sample`; see ``sample.py`` for every other named id."""
 
@@ -354,7 +360,7 @@ class World:
 
     def hosts(self) -> set[str]:
         page_hosts = {(urlsplit(u).hostname or "").lower() for u in self.pages}
-        return set(PLATFORM_HOSTS) | set(example_social.HOSTS) | page_hosts | {h.lower() for h in self.extra_hosts}
+        return set(PLATFORM_HOSTS) | set(example_social.HOSTS) | youtube.HOSTS | tiktok.HOSTS | page_hosts | {h.lower() for h in self.extra_hosts}
 
     def user_by_handle(self, screen_name: str) -> User | None:
         # A scan, not an index: tests edit posts in place, and an index would go stale.
