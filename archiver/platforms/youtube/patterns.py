@@ -50,7 +50,7 @@ def video_id(url: str) -> str | None:
         return None
     m = _PATH_ID.match(parts.path)
     if m:
-        return m.group(1)
+        return m.group(1) if m.group(1) != "videoseries" else None
     if parts.path.rstrip("/") in ("/watch", "/watch_popup"):
         for value in parse_qs(parts.query).get("v", []):
             if VIDEO_ID.match(value):
