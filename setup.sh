@@ -7,7 +7,10 @@
 #
 # Installs: Debian's chromium-headless-shell (the browser archiver prefers), certutil (libnss3-tools), fonts,
 # ffmpeg (its ffprobe checks every video before it is kept; the tests' replica encodes its videos with
-# ffmpeg), a virtual environment in .venv with archiver and its test dependencies.
+# ffmpeg), a virtual environment in .venv with archiver and its test dependencies. yt-dlp's
+# JavaScript runtime for YouTube comes with those: the `deno` wheel (Debian's nodejs is older
+# than the node 22 yt-dlp needs), with yt-dlp-ejs, its challenge solver, so nothing is
+# downloaded at run time.
 set -euo pipefail
 cd "$(dirname "$0")"
 
