@@ -285,6 +285,7 @@ def make_v4(settings: Settings) -> None:
     conn.execute("ALTER TABLE articles DROP COLUMN citations_at")  # added by version 8 (0008_citations_at)
     for table in ("timestamps", "wayback"):  # what version 9 adds (empty here: no TSA, no Wayback)
         conn.execute(f"DROP TABLE {table}")
+    conn.execute("ALTER TABLE runs DROP COLUMN tools")  # added by version 12 (0012_run_tools)
     conn.execute("DELETE FROM schema_migrations WHERE version > 4")
     conn.execute("COMMIT")
     conn.close()
@@ -342,6 +343,7 @@ def make_closed_forms(settings: Settings) -> None:
                  "last_seen_at, removed_at) SELECT rowid, article_id, post_id, link, form, embed_text, first_seen_at, "
                  "last_seen_at, removed_at FROM article_posts_v6")
     conn.execute("DROP TABLE article_posts_v6")
+    conn.execute("ALTER TABLE runs DROP COLUMN tools")  # added by version 12 (0012_run_tools), which upgrading adds again
     conn.execute("DELETE FROM schema_migrations WHERE version >= ?", (open_forms,))
     conn.execute("COMMIT")
     conn.close()
