@@ -265,6 +265,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "proxy_host": "host of the proxy used (never its credentials)",
             "browser_version": "Chromium's version, when the run rendered anything",
             "browser_user_agent": "Chromium's user agent",
+            "tools": "Outside tools the run used, by name, with their versions (JSON), e.g. yt-dlp",
         },
     },
     "exchanges": {
