@@ -120,6 +120,10 @@ class Settings:
     max_hops: int = 10
     schedule: str = "1d:1h,30d:1d,*:7d"
     """When sweeps check again, by age since first archived: AGE:EVERY steps (archiver.schedule)."""
+    confirm_loss: str | None = None
+    """How long a post seen gone after being live waits for the check that confirms it
+    (``1h``); None: each platform's own (Bluesky and Mastodon: 1h, their caches lag;
+    Twitter: none, its two sources already agree). Env: ``ARCHIVER_CONFIRM_LOSS``."""
     limits: Limits = field(default_factory=Limits)
     endpoints: Endpoints = field(default_factory=dict)
     """Platform endpoints a user points elsewhere (a mirror, a replica); the rest keep their
@@ -166,6 +170,7 @@ class Settings:
             wayback=(env.get("ARCHIVER_WAYBACK") or "").strip().lower() in ("1", "yes", "true", "on"),
             wayback_keys=env.get("ARCHIVER_WAYBACK_KEYS") or None,
             endpoints=parse_endpoints(env.get("ARCHIVER_ENDPOINTS") or ""),
+            confirm_loss=env.get("ARCHIVER_CONFIRM_LOSS") or None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given)  # type: ignore[arg-type]

@@ -24,7 +24,9 @@ from .evidence.timestamps import Stamp
 from .steps.reader import read_bounded, reader_pool
 from .steps.media import copy_media
 from .plumbing.net import Exchange, Fetcher
-from .platforms import endpoints_for, platform_named, platforms, post_ref, resolvable_link
+from .platforms import (
+    confirm_loss_after, endpoints_for, identifier, platform_named, platforms, post_ref, resolvable_link,
+)
 from .platforms.base import BODY, SHORT_LINK, FoundEmbed, Platform, PostData, PostFetch, PostRef
 from .steps.render import ArticleShot, Renderer, Shot, check_screenshot
 from .steps.resolve import resolve
@@ -276,7 +278,8 @@ class Session:
             ref = post_ref(target)
             if ref is None and link is not None:
                 ref = await self._resolve_to_post(target)
-                if ref is None:
+                # A link that only looked like a post (a bare link on any host) is an article.
+                if ref is None and identifier(target) is None:
                     raise ContentError("link does not lead to a post", target)
             if ref is not None:
                 self._found.add(ref)
@@ -391,14 +394,21 @@ class Session:
         except ItemError as e:
             self._fail(e)
             return None
-        if ref is None and embed.form != SHORT_LINK:
-            # A short link in an article may lead anywhere; a media link or an embed must lead to a post.
+        if ref is None and embed.form != SHORT_LINK and not embed.tentative:
+            # A short link in an article may lead anywhere, and a link that only looked like
+            # a post may be none; a media link or an embed must lead to a post.
             self._fail(f"{embed.link}: link does not lead to a post")
         return ref
 
     async def _resolve_to_post(self, link: str) -> PostRef | None:
-        """The post a short or media link leads to: the first hop that names one."""
+        """The post a short or media link leads to: the first hop that names one. A link a
+        platform identifies by a lookup (a handle, a bare link on any host) is asked of it instead."""
         assert self.fetcher is not None
+        claimed = identifier(link)
+        if claimed is not None:
+            platform, identify = claimed
+            native_id = await identify(self.fetcher, link, self.endpoints(platform))
+            return PostRef(platform.name, native_id) if native_id else None
         known = self.store.known_link(link)
         if known is not None:
             urls = [hop["url"] for hop in json.loads(known["hops"])] + [known["final_url"]]
@@ -476,6 +486,8 @@ class Session:
         ref = fetched.ref
         platform = _platform(ref)
         native_id = ref.native_id
+        if fetched.deleted_if_seen_live:
+            fetched = fetched.as_seen(self.store.was_live(ref.platform, native_id))
         self._fetched.add(ref)
         data = fetched.data
         handle = (data.author_handle if data else None) or (existing["author_handle"] if existing else None)
@@ -524,6 +536,7 @@ class Session:
             created_at=(data.created_at if data else None) or platform.created_at_from_id(native_id),
             quoted_post_id=quoted_post_id,
             captures=captures,
+            confirm_after=confirm_loss_after(platform, self.settings),
         )
         self.summary.statuses[fetched.status] += 1
         if problems:

@@ -80,7 +80,9 @@ def history(conn: sqlite3.Connection, post: str) -> tuple[sqlite3.Row, list[Time
     row = find_post(conn, post)
     entries: list[TimelineEntry] = []
     for check in conn.execute("SELECT * FROM status_checks WHERE post_id = ?", (row["id"],)):
-        entries.append(TimelineEntry(check["checked_at"], f"check: {check['status']}", _signals(check["signals"])))
+        entries.append(
+            TimelineEntry(check["checked_at"], f"check: {check['status']}{_pending(check['signals'])}", _signals(check["signals"]))
+        )
     for capture in conn.execute("SELECT * FROM captures WHERE post_id = ?", (row["id"],)):
         size = f" {capture['width']}x{capture['height']}" if capture["width"] else ""
         entries.append(TimelineEntry(capture["captured_at"], f"capture: {capture['kind']}", f"{capture['path']}{size}"))
@@ -111,6 +113,20 @@ def outside_of_archive(conn: sqlite3.Connection, post_id: int) -> list[TimelineE
     return entries
 
 
+def _pending(raw: str) -> str:
+    """How a check's loss stood: pending until a later check confirms it, or confirmed."""
+    try:
+        signals = json.loads(raw)
+    except ValueError:
+        return ""
+    pending, confirmed = signals.get("pending"), signals.get("confirmed")
+    if isinstance(pending, dict):
+        return f" (change pending: {pending.get('status')} once a check at {pending.get('confirm_at')} or later confirms it)"
+    if isinstance(confirmed, dict):
+        return f" (confirmed: {confirmed.get('status')} since {confirmed.get('pending_since')})"
+    return ""
+
+
 def _signals(raw: str) -> str:
     try:
         signals = json.loads(raw)
@@ -119,5 +135,5 @@ def _signals(raw: str) -> str:
     return ", ".join(
         f"{source} {s.get('status') or s.get('error') or '-'} ({s.get('says')})"
         for source, s in signals.items()
-        if isinstance(s, dict)
+        if isinstance(s, dict) and source not in ("pending", "confirmed")
     )

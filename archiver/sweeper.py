@@ -31,7 +31,7 @@ from .plumbing.lock import SweepLock
 from .plumbing.net import Fetcher
 from .evidence.timestamps import Stamp
 from .pipeline import Progress, Report, Session, content_fingerprint
-from .platforms import platform_named
+from .platforms import confirm_loss_after, platform_named
 from .platforms.base import PostFetch, PostRef
 from .steps.store import Check, Store
 
@@ -326,6 +326,8 @@ class _Sweep:
             # Left due: it is checked once its platform is installed again.
             raise ItemError(f"platform {ref.platform!r} is not installed", str(row["url"]))
         fetched = await platform.fetch_post(fetcher, ref.native_id, session.endpoints(platform))
+        if fetched.deleted_if_seen_live:
+            fetched = fetched.as_seen(self.store.was_live(ref.platform, ref.native_id))
         self.summary.posts_checked += 1
         self.summary.statuses[fetched.status] += 1
         if _changed(row, fetched):
@@ -338,7 +340,9 @@ class _Sweep:
                     await session.capture(fetched, current)
                     self.summary.recaptured += 1
                     return
-        self._batch.append(Check(int(row["id"]), fetched.status, fetched.signals, utcnow()))
+        self._batch.append(
+            Check(int(row["id"]), fetched.status, fetched.signals, utcnow(), confirm_loss_after(platform, self.settings))
+        )
         if fetched.status == "unknown":
             self.summary.errors.append(f"post {row['url']}: status unknown after retries")
 

@@ -150,7 +150,7 @@ def post_provenance(conn: sqlite3.Connection, data_dir: Path, post: str) -> dict
     """Each capture of a post: its run, the tools, and the requests that led to it."""
     from ..queries import find_post
 
-    from ..platforms import platform_named
+    from ..platforms import platform_named, url_marker
 
     p = find_post(conn, post)
     native_id = p["native_id"]
@@ -184,7 +184,7 @@ def post_provenance(conn: sqlite3.Connection, data_dir: Path, post: str) -> dict
             for e in conn.execute(
                 # instr() only narrows the rows read; which of them name the post, the platform says.
                 "SELECT * FROM exchanges WHERE run_id = ? AND (sha256 = ? OR instr(url, ?) > 0) ORDER BY id",
-                (c["run_id"], c["sha256"], native_id),
+                (c["run_id"], c["sha256"], url_marker(platform, native_id) if platform is not None else native_id),
             )
             if e["sha256"] == c["sha256"] or e["url"] in sources
             or (platform is not None and platform.names_post(e["url"], native_id))

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, cast
 
 from ..errors import ConfigError
 from .base import (
@@ -32,10 +33,15 @@ from .base import (
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..plumbing.net import Fetcher
+
+Identify = Callable[["Fetcher", str, Mapping[str, str]], Awaitable[str | None]]
 
 GROUP = "archiver.platforms"
 
 BUILT_IN = {
+    "bluesky": "archiver.platforms.bluesky:PLATFORM",
+    "mastodon": "archiver.platforms.mastodon:PLATFORM",
     "twitter": "archiver.platforms.twitter:PLATFORM",
     "youtube": "archiver.platforms.youtube:PLATFORM",
     "tiktok": "archiver.platforms.tiktok:PLATFORM",
@@ -108,6 +114,30 @@ def find_embeds(content: str, content_type: str | None, base_url: str | None) ->
     return find(content, content_type, base_url)
 
 
+def identifier(url: str) -> tuple[Platform, Identify] | None:
+    """The platform that claims ``url`` as a link it identifies by a lookup, and how."""
+    for platform in platforms():
+        identify = getattr(platform, "identify", None)
+        if identify is not None and platform.resolvable_link(url) is not None:
+            return platform, cast("Identify", identify)
+    return None
+
+
+def url_marker(platform: Platform, native_id: str) -> str:
+    """A string every URL naming the post contains (the native id unless the platform says)."""
+    marker = getattr(platform, "url_marker", None)
+    return str(marker(native_id)) if marker is not None else native_id
+
+
+def confirm_loss_after(platform: Platform, settings: Settings) -> float:
+    """Seconds a loss (live to deleted or unavailable) waits for its confirming check; 0: none."""
+    if settings.confirm_loss is not None:
+        from ..schedule import parse_duration
+
+        return parse_duration(settings.confirm_loss).total_seconds()
+    return float(getattr(platform, "confirm_loss_after", 0) or 0)
+
+
 def endpoints_for(platform: Platform, settings: Settings) -> Mapping[str, str]:
     """The platform's endpoints with the user's overrides (Settings.endpoints) applied."""
     overrides = settings.endpoints.get(platform.name, {})
@@ -133,10 +163,13 @@ __all__ = [
     "SourceAnswer",
     "Status",
     "card_in_frame",
+    "confirm_loss_after",
     "endpoints_for",
     "find_embeds",
+    "identifier",
     "platform_named",
     "platforms",
     "post_ref",
     "resolvable_link",
+    "url_marker",
 ]

@@ -21,8 +21,9 @@ Writing a platform package
    at module level: platforms are loaded whenever one is needed.
 
 2. Recognise its URLs. ``post_id_from_url`` turns a post URL into the platform's own id,
-   a string unique within the platform (Mastodon: ``"host/id"`` — posts live on any
-   host; Bluesky: ``"did:plc:…/rkey"``; Telegram: ``"channel/130"``). ``resolvable_link``
+   a string unique within the platform (Mastodon: ``"host/@user/id"`` on the post's
+   origin instance — posts live on any host, and its embed page and account need the
+   user; Bluesky: ``"did:plc:…/rkey"``; Telegram: ``"channel/130"``). ``resolvable_link``
    says which links lead to a post only once followed (short links, media links), and
    ``next_hop`` follows the platform's own interstitial pages while resolving.
    ``handle_from_url`` gives the author a URL names, for the canonical URL.
@@ -63,13 +64,31 @@ Writing a platform package
 
 8. Words for people browsing the archive: ``sources`` names each source as a reader would
    call it, ``unavailable_reason`` says why a post is unavailable when its signals tell.
+
+Optional, for platforms that need them (read with ``getattr``: a platform without them
+works as before):
+
+9. ``async identify(fetcher, url, endpoints) -> str | None``: the id of a link that names
+   a post only through a lookup (a Bluesky handle, to be resolved to its DID; a Mastodon
+   post seen through another instance) or that may not be a post at all (a bare link on
+   any host, confirmed through the host's API). Asked, instead of following the link, for
+   any link the platform's ``resolvable_link`` claims. None: not a post of this platform;
+   an :class:`~archiver.errors.ItemError` when it cannot tell (the host did not answer).
+   An embed found that only looks like a post is :attr:`FoundEmbed.tentative`.
+10. ``confirm_loss_after`` (seconds): the platform's answers lag (caches), so a post seen
+   gone after being live keeps its status until a second check at least this long after
+   the first confirms it; meanwhile its history shows the change as pending
+   (``Settings.confirm_loss`` overrides it for every platform).
+11. ``url_marker(native_id) -> str``: a string every URL that names the post contains
+   (default: the native id), for ``provenance`` to narrow the exchanges it asks
+   ``names_post`` about, when the id is not written whole in URLs (``did/rkey``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 if TYPE_CHECKING:
@@ -140,6 +159,9 @@ class FoundEmbed:
     placement: Placement = BODY
     """``body`` or ``page``. A platform leaves the default: the generic finder
     (:mod:`archiver.steps.find`) places every embed by where in the page it sits."""
+    tentative: bool = False
+    """The link only looks like a post of the platform (a bare link on any host): the
+    platform's ``identify`` confirms it, and one it does not confirm is no embed, not an error."""
 
 
 @dataclass
@@ -152,6 +174,10 @@ class MediaItem:
     content_type: str | None = None
     bitrate: int | None = None
     alt_text: str | None = None
+    fallback_url: str | None = None
+    """A lesser copy (a CDN's re-encoding) to keep only when ``url`` cannot be had: the
+    capture then says so (``checked_as.substitute``)."""
+    fallback_content_type: str | None = None
 
 
 @dataclass
@@ -223,6 +249,16 @@ class PostFetch:
     complete: bool = False
     """Whether ``data`` is the platform's full record (not a sketch from a fallback source):
     only then does a sweep compare it with the last capture to notice an edit."""
+    deleted_if_seen_live: bool = False
+    """For ``deleted``: the answers cannot tell a removed post from one hidden from
+    anonymous readers, unless it was once seen public (Mastodon cannot make a public post
+    private later). A post never archived live is then ``unavailable``."""
+
+    def as_seen(self, was_live: bool) -> PostFetch:
+        """This fetch, its verdict read against whether the post was ever archived live."""
+        if self.status == "deleted" and self.deleted_if_seen_live and not was_live:
+            return replace(self, status="unavailable")
+        return self
 
     @property
     def ref(self) -> PostRef:

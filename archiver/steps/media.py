@@ -20,12 +20,12 @@ import asyncio
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..config import Settings
-from ..errors import BadStatus, ContentError
+from ..errors import BadStatus, ContentError, ItemError
 from ..platforms.base import MediaItem
 from ..plumbing import ffprobe
 from ..plumbing.blobs import Blob
@@ -113,7 +113,26 @@ def _fetch_kind(item: MediaItem) -> Kind:
 
 
 async def copy_media(fetcher: Fetcher, settings: Settings, item: MediaItem) -> MediaCopy:
-    """Fetch one media item and check it is what it claims; raises ItemError if not."""
+    """Fetch one media item and check it is what it claims; raises ItemError if not.
+
+    When the original cannot be had and the platform names a lesser copy
+    (``item.fallback_url``: a CDN's re-encoding), that copy is kept instead, and its
+    capture says so (``checked_as["substitute"]``: what it stands for, and why).
+    """
+    try:
+        return await _copy(fetcher, settings, item)
+    except ItemError as e:
+        if not item.fallback_url:
+            raise
+        why = str(e)
+    lesser = replace(item, url=item.fallback_url, content_type=item.fallback_content_type or item.content_type,
+                     fallback_url=None)
+    copy = await _copy(fetcher, settings, lesser)
+    copy.checked_as["substitute"] = {"for": item.url, "because": why}
+    return copy
+
+
+async def _copy(fetcher: Fetcher, settings: Settings, item: MediaItem) -> MediaCopy:
     kind = _fetch_kind(item)
     response = await fetcher.get(item.url, kind)
     if response.status != 200:

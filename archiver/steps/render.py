@@ -413,11 +413,25 @@ async def _card_boxes(page: Page) -> dict[PostRef, tuple[str, FloatRect]]:
                 continue
             element = (await frame.evaluate_handle(_element(platform.card.selector))).as_element()
             box = await element.bounding_box() if element is not None else None
+            holder = await frame.frame_element()
+            visible = await holder.bounding_box()
         except Exception:
             continue  # the post's own card render will be tried instead
-        if box:
+        if box and visible and _inside(box, visible):
+            # A card taller than its frame (a frame not yet sized) is cut off on the page:
+            # what lies under its box there is the page's, not the card's.
             boxes[ref] = (frame.url, box)
     return boxes
+
+
+def _inside(box: FloatRect, frame: FloatRect, slack: float = 2.0) -> bool:
+    """Whether ``box`` lies within ``frame`` (both in page coordinates), give or take ``slack``."""
+    return (
+        box["x"] >= frame["x"] - slack
+        and box["y"] >= frame["y"] - slack
+        and box["x"] + box["width"] <= frame["x"] + frame["width"] + slack
+        and box["y"] + box["height"] <= frame["y"] + frame["height"] + slack
+    )
 
 
 def _cut_cards(png: bytes, url: str, notes: list[str], boxes: dict[PostRef, tuple[str, FloatRect]]) -> ArticleShot:

@@ -16,12 +16,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from .. import __version__
 from ..plumbing.blobs import Blob, BlobStore
-from .changes import content_change, status_transition
+from .changes import GONE, content_change, status_transition
 from ..config import Settings
 from ..plumbing.db import connect, open_db, utcnow
 from ..evidence import phash
@@ -30,7 +30,7 @@ from ..evidence.chain import (
 )
 from ..plumbing.net import Exchange
 from ..plumbing.storage_errors import store_error
-from ..schedule import Schedule
+from ..schedule import Schedule, format_time, parse_time
 from .thumbnails import Thumbnail, record_thumbnail
 
 
@@ -60,6 +60,22 @@ class Check:
     status: str
     signals: dict[str, object]
     checked_at: str
+    confirm_after: float = 0.0
+    """Seconds a loss waits for its confirming check (the platform's; 0: none)."""
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What a verdict does to a post once pending losses are taken into account."""
+
+    status: str
+    """The status the post keeps."""
+    moved: str | None
+    """The event it makes (deleted, unavailable, restored), if any."""
+    signals: dict[str, object]
+    """The check's signals, with the pending or confirmed loss noted."""
+    due: str | None = None
+    """When the confirming check is due, for a loss still pending."""
 
 
 @dataclass
@@ -543,8 +559,37 @@ class Store:
         row["id"] = int(cursor.lastrowid or 0)
         return row
 
-    def _next_check(self, first_archived_at: str) -> str:
-        return self.schedule.next_check(first_archived_at, datetime.now(timezone.utc))
+    def _next_check(self, first_archived_at: str, due: str | None = None) -> str:
+        scheduled = self.schedule.next_check(first_archived_at, datetime.now(timezone.utc))
+        # A pending loss is checked again when it can be confirmed, if that comes sooner.
+        return min(scheduled, due) if due is not None else scheduled
+
+    def _settle(
+        self, c: sqlite3.Connection, post_id: int, previous: str, new: str, signals: dict[str, object],
+        confirm_after: float, now: str,
+    ) -> Settled:
+        """A verdict against the post's status: ``unknown`` overturns nothing; a loss
+        (live to deleted or unavailable) on a platform whose answers lag waits for a
+        second check ``confirm_after`` seconds after the first that saw it."""
+        if new == "unknown":
+            return Settled(previous, None, signals)
+        moved = status_transition(previous, new)
+        if confirm_after <= 0 or previous != "live" or new not in GONE:
+            return Settled(new, moved, signals)
+        since = now
+        for row in c.execute(
+            "SELECT status, checked_at FROM status_checks WHERE post_id = ? AND status != 'unknown' "
+            "ORDER BY id DESC LIMIT 200",
+            (post_id,),
+        ):
+            if row["status"] != new:
+                break
+            since = row["checked_at"]
+        confirm_at = format_time(parse_time(since) + timedelta(seconds=confirm_after))
+        if since != now and now >= confirm_at:
+            return Settled(new, moved, {**signals, "confirmed": {"status": new, "pending_since": since}})
+        pending = {"status": new, "since": since, "confirm_at": confirm_at}
+        return Settled(previous, None, {**signals, "pending": pending}, confirm_at)
 
     # links ---------------------------------------------------------------------------
     def known_link(self, url: str) -> sqlite3.Row | None:
@@ -579,18 +624,21 @@ class Store:
                 ).fetchone()
                 if row is None:
                     continue
-                current = row["status"] if check.status == "unknown" else check.status
+                settled = self._settle(c, check.post_id, row["status"], check.status, check.signals,
+                                       check.confirm_after, check.checked_at)
                 post = c.execute(
                     f"""UPDATE posts SET status = ?, last_checked_at = ?, next_check_at = ? WHERE id = ?
                         RETURNING {POST_FIELDS}""",
-                    (current, check.checked_at, self._next_check(row["first_archived_at"]), check.post_id),
+                    (settled.status, check.checked_at, self._next_check(row["first_archived_at"], settled.due),
+                     check.post_id),
                 ).fetchall()[0]
                 logged.append(
                     ("status_checks",
-                     self._insert_status_check(c, check.post_id, run_id, check.checked_at, check.status, check.signals)[1])
+                     self._insert_status_check(c, check.post_id, run_id, check.checked_at, check.status,
+                                               settled.signals)[1])
                 )
                 logged.append(("posts", post))
-                moved = status_transition(row["status"], check.status)
+                moved = settled.moved
                 if moved:
                     event = Event(moved, check.post_id, None, {"from": row["status"], "to": check.status})
                     events.append(event)
@@ -627,6 +675,15 @@ class Store:
                 found[int(row["id"])] = row
         return [found[i] for i in ids if i in found]
 
+    def was_live(self, platform: str, native_id: str) -> bool:
+        """Whether the post was ever checked live (a status check says so)."""
+        row = self.conn.execute(
+            """SELECT 1 FROM status_checks c JOIN posts p ON p.id = c.post_id
+               WHERE p.platform = ? AND p.native_id = ? AND c.status = 'live' LIMIT 1""",
+            (platform, native_id),
+        ).fetchone()
+        return row is not None
+
     def get_post(self, platform: str, native_id: str) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.conn.execute(
             "SELECT * FROM posts WHERE platform = ? AND native_id = ?", (platform, native_id)
@@ -651,6 +708,7 @@ class Store:
         created_at: str | None = None,
         quoted_post_id: int | None = None,
         captures: list[CaptureFile],
+        confirm_after: float = 0.0,
     ) -> int:
         """Insert or update a post's current state, record the check, add its captures: atomically.
 
@@ -669,13 +727,16 @@ class Store:
             events: list[Event] = []
             if row:
                 post_id = int(row["id"])
-                moved = status_transition(row["status"], status)
+                settled = self._settle(c, post_id, row["status"], status, signals, confirm_after, now)
+                signals = settled.signals
+                next_check_at = self._next_check(row["first_archived_at"], settled.due)
+                moved = settled.moved
                 if moved:
                     events.append(Event(moved, post_id, None, {"from": row["status"], "to": status}))
                 changed = content_change(row["content_fingerprint"], row["text"], fingerprint, text)
                 if changed:
                     events.append(Event(changed, post_id, None, {"before": row["text"], "after": text}))
-                current = status if status != "unknown" else row["status"]
+                current = settled.status
                 c.execute(
                     """UPDATE posts SET url = ?, status = ?, capture_complete = ?, last_checked_at = ?,
                        next_check_at = ?, content_fingerprint = coalesce(?, content_fingerprint),

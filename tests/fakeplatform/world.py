@@ -17,9 +17,11 @@ from urllib.parse import urlsplit
 
 from . import example_social, tiktok, youtube
 from . import media as media_gen
+from .bluesky import BlueskyState
 from .example_social import ExamplePost
 from .tiktok import TikTokVideo
 from .youtube import Video as YouTubeVideo
+from .mastodon import MastodonState
 
 TWITTER_EPOCH_MS = 1288834974657
 
@@ -323,6 +325,10 @@ class World:
     """TikTok's videos by id (tiktok.py)."""
     juliaca_ids: list[int] = field(default_factory=list)
     """Filled by :meth:`sample`; see ``sample.py`` for every other named id."""
+    bluesky: BlueskyState = field(default_factory=BlueskyState)
+    """Bluesky's accounts and posts (bluesky.py)."""
+    mastodon: MastodonState = field(default_factory=MastodonState)
+    """Mastodon's instances, accounts and statuses (mastodon.py)."""
 
     @classmethod
     def sample(cls) -> World:
@@ -360,7 +366,10 @@ class World:
 
     def hosts(self) -> set[str]:
         page_hosts = {(urlsplit(u).hostname or "").lower() for u in self.pages}
-        return set(PLATFORM_HOSTS) | set(example_social.HOSTS) | youtube.HOSTS | tiktok.HOSTS | page_hosts | {h.lower() for h in self.extra_hosts}
+        return (
+            set(PLATFORM_HOSTS) | set(example_social.HOSTS) | youtube.HOSTS | tiktok.HOSTS | page_hosts
+            | {h.lower() for h in self.extra_hosts} | self.bluesky.hosts() | self.mastodon.hosts()
+        )
 
     def user_by_handle(self, screen_name: str) -> User | None:
         # A scan, not an index: tests edit posts in place, and an index would go stale.
