@@ -143,10 +143,90 @@ def test_cards_are_not_blank(mixed: Mixed) -> None:
             assert 100 < image.width < 1000 and image.height > 40, (platform, image.size)
 
 
-def test_debug_cards(mixed: Mixed) -> None:
-    for platform, native_id in [("bluesky", BSKY_PHOTOS), ("bluesky", BSKY_VIDEO), ("mastodon", M_PHOTO), ("mastodon", M_VIDEO)]:
-        shot = captures(mixed.settings, platform, native_id, "screenshot")[0]
-        print(platform, shot["source_url"], shot["width"], shot["height"])
-        Path(f"/tmp/h12/{platform}-{native_id.replace('/', '_')}.png").write_bytes(stored(mixed.settings, shot))
-    page = rows(mixed.settings, "SELECT * FROM captures WHERE kind = 'page_screenshot'")[0]
-    Path("/tmp/h12/page.png").write_bytes(stored(mixed.settings, page))
+def test_provenance_links_each_capture_to_the_requests_that_asked_about_the_post(mixed: Mixed) -> None:
+    from archiver.api import provenance
+
+    for platform, native_id, marker in [
+        ("bluesky", BSKY_PHOTOS, "app.bsky.feed.getPostThread"),
+        ("mastodon", M_PHOTO, "/api/v1/statuses/113000000000000001"),
+    ]:
+        found = provenance(mixed.settings, f"{platform}:{native_id}")
+        data = [c for c in found.captures if c["kind"] == "data"]
+        assert any(marker in r["url"] and r["gave_this_file"] for c in data for r in c["requests"]), platform
+        # Another post's requests are not this one's.
+        other = BSKY_VIDEO.rpartition("/")[2] if platform == "bluesky" else "113000000000000002"
+        assert not any(other in r["url"] for c in found.captures for r in c["requests"] if not r["gave_this_file"])
+
+
+def test_history_and_verify_and_wacz(mixed: Mixed, tmp_path: Path) -> None:
+    from archiver.api import export, history, verify
+
+    timeline = history(mixed.settings, "https://mastodon.social/@Carla/113000000000000001")
+    assert timeline.post["native_id"] == M_PHOTO
+    assert any(e.what == "check: live" for e in timeline.entries)
+    assert history(mixed.settings, f"bluesky:{BSKY_PHOTOS}").post["platform"] == "bluesky"
+    report = verify(mixed.settings)
+    assert report.ok, report.lines()
+    out = tmp_path / "mixed.wacz"
+    export(mixed.settings, out, article=X.MIXED_ARTICLE)
+    import zipfile
+
+    with zipfile.ZipFile(out) as wacz:
+        index = "\n".join(
+            wacz.read(name).decode() for name in wacz.namelist() if name.startswith("indexes/")
+        )
+    # The card pages of both platforms are in the export.
+    assert "embed.bsky.app/embed/" in index or "app,bsky,embed)/embed" in index
+    assert "/@carla/113000000000000001/embed" in index.lower()
+
+
+def test_a_sweep_sees_deletions_confirmed_an_hour_later(fake_platform: FakePlatform, chromium_home: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from archiver.api import deleted, history
+
+    monkeypatch.setenv("HOME", str(chromium_home))
+    world = fake_platform.world = X.sample_world()
+    settings = fake_settings(fake_platform, tmp_path / "captures")
+    assert archive([X.MIXED_ARTICLE], settings).ok
+    world.bluesky.posts[(X.BSKY_PHOTOS.did, X.BSKY_PHOTOS.rkey)].status = "deleted"
+    world.mastodon.statuses[("mastodon.social", X.M_PHOTO.id)].deleted = True
+
+    # The platforms' caches lag: the first check that sees them gone only marks the change pending.
+    first = sweep(settings, everything=True, workers=1)
+    assert first.statuses["deleted"] == 2 and not first.events, first.events
+    for platform, native_id in [("bluesky", BSKY_PHOTOS), ("mastodon", M_PHOTO)]:
+        row = post(settings, platform, native_id)
+        assert row["status"] == "live"
+        # scheduled for the confirming check, an hour on
+        assert str(row["next_check_at"]) > str(row["last_checked_at"])
+        entries = history(settings, f"{platform}:{native_id}").entries
+        assert any("change pending: deleted" in e.what for e in entries), [e.what for e in entries]
+    assert deleted(settings, "1d").posts == []
+
+    # A second check an hour later confirms them (the hour made short by the user's setting).
+    quick = replace(settings, confirm_loss="1s")
+    deadline = time.monotonic() + 10
+    while True:
+        second = sweep(quick, everything=True, workers=1)
+        if second.events or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert sorted(str(e["kind"]) for e in second.events) == ["deleted", "deleted"]
+    for platform, native_id in [("bluesky", BSKY_PHOTOS), ("mastodon", M_PHOTO)]:
+        assert post(settings, platform, native_id)["status"] == "deleted"
+    assert {p.native_id for p in deleted(settings, "1d").posts} == {BSKY_PHOTOS, M_PHOTO}
+
+    # A restore needs no confirmation.
+    world.bluesky.posts[(X.BSKY_PHOTOS.did, X.BSKY_PHOTOS.rkey)].status = "live"
+    third = sweep(settings, everything=True, workers=1)
+    assert [str(e["kind"]) for e in third.events] == ["restored"]
+    assert post(settings, "bluesky", BSKY_PHOTOS)["status"] == "live"
+    assert verify_ok(settings)
+
+
+def verify_ok(settings: Settings) -> bool:
+    from archiver.api import verify
+
+    report = verify(settings)
+    assert report.ok, report.lines()
+    return True
