@@ -23,7 +23,8 @@ name here is also an httpx exception's name, so neither can be mistaken for the 
         │   ├── TooLarge       the response exceeded its size cap
         │   ├── TooManyHops    a redirect loop or a chain over the hop limit
         │   ├── BadStatus      a final answer that is not usable (404, 500 after retries, …)
-        │   └── NetworkFailure timeout, reset, TLS or DNS failure
+        │   ├── NetworkFailure timeout, reset, TLS or DNS failure
+        │   └── RateLimited    not sent: the host asked not to be asked again before a time
         ├── ContentError       a body that is not what it claims (not HTML, bad image, bad JSON)
         ├── ExtractError       the media extractor (yt-dlp) failed, ran out of time, or is missing
         ├── RenderError        the browser could not render or screenshot the item
@@ -50,6 +51,7 @@ __all__ = [
     "NetworkFailure",
     "NotInArchive",
     "NotifyError",
+    "RateLimited",
     "ReadOnlyStore",
     "RenderError",
     "SchemaError",
@@ -150,6 +152,10 @@ class BadStatus(FetchError):
 
 class NetworkFailure(FetchError):
     """A timeout, reset, TLS or DNS failure."""
+
+
+class RateLimited(FetchError):
+    """Not sent: the host said (a 429, or a spent rate limit) not to ask again before a time."""
 
 
 class ContentError(ItemError):

@@ -3,6 +3,11 @@ at the default, and time ``archiver --help``.
 
     python bench/bench_archive.py [--articles 10] [--per-article 4] [--latency 0.05]
                                   [--repeat 1] [--concurrency 1 --concurrency default ...]
+                                  [--workload tweets|mixed|both]
+
+``--workload mixed``: each article embeds 2 tweets, 1 Bluesky and 1 Mastodon post (one
+photo each) instead of 4 tweets; ``both`` runs the two in turn and compares their posts/s
+(the mixed one should stay within 20 % of the tweet-only one).
 
 Each configuration runs the real CLI (``archiver --data DIR archive --json [-c N] URL…``)
 in its own subprocess with a fresh data directory and a fresh world, through the fake
@@ -36,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakeplatform import FakePlatform, World  # noqa: E402
 from tests.fakeplatform import sample as S  # noqa: E402
+from tests.fakeplatform import social_sample as X  # noqa: E402
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -44,6 +50,8 @@ TARGET_SPEEDUP = 3.0
 TARGET_POSTS_PER_S = 4.0
 TARGET_PEAK_MB = 1536.0
 TARGET_HELP_S = 0.3
+TARGET_MIXED_RATIO = 0.8
+"""The mixed workload's posts/s, at least this share of the tweet-only workload's."""
 
 
 # --------------------------------------------------------------------------- /proc sampling
@@ -266,10 +274,14 @@ def archiver_script() -> list[str]:
 
 
 def run_once(
-    fp: FakePlatform, home: Path, workdir: Path, label: str, concurrency: int | None, args: argparse.Namespace
+    fp: FakePlatform, home: Path, workdir: Path, label: str, concurrency: int | None, args: argparse.Namespace,
+    workload: str = "tweets",
 ) -> Result:
     world = World.sample()
-    urls = list(S.add_bench_articles(world, args.articles, args.per_article))
+    if workload == "mixed":
+        urls = list(X.add_mixed_bench_articles(world, args.articles))
+    else:
+        urls = list(S.add_bench_articles(world, args.articles, args.per_article))
     fp.world = world
     fp.latency = args.latency
     fp.clear_requests()
@@ -369,7 +381,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pss-interval", type=float, default=1.0, help="PSS sampling interval, seconds (also read at each new RSS peak)")
     parser.add_argument("--help-runs", type=int, default=10)
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    parser.add_argument("--workload", choices=["tweets", "mixed", "both"], default="tweets",
+                        help="4 tweets per article, or 2 tweets + 1 Bluesky + 1 Mastodon post, or both in turn")
     args = parser.parse_args(argv)
+    if args.workload != "tweets":
+        args.per_article = 4  # the mixed workload has 4 posts an article
     # The fake platform's connection threads share this process's GIL: with Python's
     # default 5 ms switch interval, a thread ready to answer waits for it, adding latency
     # no real platform has (python -m tests.fakeplatform does the same on its own).
@@ -397,11 +413,14 @@ def main(argv: list[str] | None = None) -> int:
         # And one untimed run of the workload: the fake platform draws and encodes each photo
         # variant on first request (about 20 ms each; a real CDN serves stored bytes), so
         # without it the first configuration timed paid for the platform's drawing too.
-        run_once(fp, home, workdir, "warm-up", None, args)
+        workloads = ["tweets", "mixed"] if args.workload == "both" else [args.workload]
+        for workload in workloads:
+            run_once(fp, home, workdir, "warm-up", None, args, workload)
         for _ in range(args.repeat):
-            for concurrency in configurations:
+            for concurrency, workload in [(c, w) for c in configurations for w in workloads]:
                 label = "c=default" if concurrency is None else f"c={concurrency}"
-                result = run_once(fp, home, workdir, label, concurrency, args)
+                label += "" if workload == "tweets" else " mixed"
+                result = run_once(fp, home, workdir, label, concurrency, args, workload)
                 results.setdefault(label, []).append(result)
                 cpu = result.cpu
                 print(f"  {label}: {result.wall:.2f} s, {result.posts} posts captured, exit {result.exit_code}, "
@@ -467,6 +486,15 @@ def main(argv: list[str] | None = None) -> int:
               f"{verdict(fair < TARGET_PEAK_MB)}{' by PSS' if pss_ok else ' by RSS'}"
               + ("" if rss < TARGET_PEAK_MB else " (RSS over)"))
     print(f"  archiver --help < {TARGET_HELP_S} s: {help_median:.3f} s -> {verdict(help_median < TARGET_HELP_S)}")
+    by_label = {label: (wall, posts) for label, wall, posts, *_ in rows}
+    for label in list(by_label):
+        if label.endswith(" mixed") and label.removesuffix(" mixed") in by_label:
+            mixed_wall, mixed_posts = by_label[label]
+            tweet_wall, tweet_posts = by_label[label.removesuffix(" mixed")]
+            ratio = (mixed_posts / mixed_wall) / (tweet_posts / tweet_wall) if tweet_posts else 0.0
+            print(f"  mixed workload within {1 - TARGET_MIXED_RATIO:.0%} of tweet-only posts/s ({label.removesuffix(' mixed')}): "
+                  f"{mixed_posts / mixed_wall:.2f} vs {tweet_posts / tweet_wall:.2f} posts/s = {ratio:.2f} -> "
+                  f"{verdict(ratio >= TARGET_MIXED_RATIO and mixed_posts == total_posts)}")
     return 0
 
 

@@ -22,8 +22,11 @@ TABLES: dict[str, dict[str, Any]] = {
         "fts_pk": "id",
         "columns": {
             "id": "archiver's id for the post",
-            "platform": "the platform it was posted on (twitter, or any platform installed)",
-            "native_id": "the platform's own id (for twitter, the tweet id); with platform, it names the post",
+            "platform": "the platform it was posted on (twitter, bluesky, mastodon, or any platform installed)",
+            "native_id": (
+                "the platform's own id (twitter: the tweet id; bluesky: DID/rkey; mastodon: host/@user/id on the "
+                "origin instance); with platform, it names the post"
+            ),
             "url": "canonical URL of the post; the thumbnail is its embed card as screenshot, linking to the full PNG",
             "author_handle": "the author's @handle",
             "author_name": "the author's display name",
@@ -110,7 +113,10 @@ TABLES: dict[str, dict[str, Any]] = {
             "width": "width in pixels (images and videos)",
             "height": "height in pixels",
             "source_url": "where it came from",
-            "source": "for data: the source the platform asked (twitter: syndication or oembed)",
+            "source": (
+                "for data: the source the platform asked (twitter: syndication or oembed; bluesky: thread, "
+                "profile or did; mastodon: status, account or profile)"
+            ),
             "duration": "length in seconds (videos and audio, as ffprobe read the stored file)",
             "checked_as": "JSON, for media: how the file was checked and what it was found to be (tool, container, codecs)",
         },

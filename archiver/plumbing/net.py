@@ -26,7 +26,8 @@ import httpx
 
 from .blobs import Blob, BlobStore
 from ..config import Settings
-from ..errors import BlockedURL, ConfigError, FetchError, NetworkFailure, TooLarge, TooManyHops
+from ..errors import BlockedURL, ConfigError, FetchError, NetworkFailure, RateLimited, TooLarge, TooManyHops
+from .hostlimits import HostLimits, reset_at
 from .safety import GuardedBackend, check_url, literal_address
 from .streams import AsyncioBackend
 
@@ -115,6 +116,8 @@ class Fetcher:
         # Cookies a site sets are sent back to it for the rest of this fetcher's life,
         # as a client would: some sites set one and redirect to themselves.
         self._cookies = httpx.Cookies()
+        # Hosts that said when they may be asked again: remembered across runs.
+        self._held = HostLimits(settings.data_dir)
 
     async def __aenter__(self) -> Fetcher:
         self._transport = self._make_transport()
@@ -247,6 +250,9 @@ class Fetcher:
                 wait = _retry_after(response.headers.get("retry-after"))
                 if wait is not None and wait > s.max_retry_after:
                     return response
+                held = self._held.until(httpx.URL(url).host)
+                if held is not None and held - time.time() > s.max_retry_after:
+                    return response  # the host said when to come back: not before then
                 await asyncio.sleep(max(wait or 0.0, self._backoff(attempt)))
             attempt += 1
 
@@ -280,6 +286,13 @@ class Fetcher:
             raise BlockedURL(f"invalid URL: {e}", url) from None
         if self._cookies:
             self._cookies.set_cookie_header(request)
+        held = self._held.until(request.url.host)
+        if held is not None:
+            wait = held - time.time()
+            if wait > self.settings.max_retry_after:
+                when = datetime.fromtimestamp(held, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                raise RateLimited(f"not sent: {request.url.host} asked not to be asked again before {when}", url)
+            await asyncio.sleep(max(0.0, wait))  # a short wait is waited out, as a retry would
         async with self._limit(request.url.host):
             try:
                 async with asyncio.timeout(self.settings.request_deadline):
@@ -304,6 +317,10 @@ class Fetcher:
         if "set-cookie" in r.headers:
             r.request = request
             self._cookies.extract_cookies(r)
+        if r.status_code == 429 or "x-ratelimit-remaining" in r.headers or "ratelimit-remaining" in r.headers:
+            until = reset_at(r.status_code, r.headers)
+            if until is not None:
+                self._held.hold(request.url.host, until)
         response = Response(url=url, status=r.status_code, headers=r.headers, body=body, blob=blob)
         await self._record(Exchange(url, method, r.status_code, list(r.headers.multi_items()), started, blob))
         return response

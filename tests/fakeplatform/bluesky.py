@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -329,8 +330,9 @@ def _parse_uri(uri: str) -> tuple[str, str] | None:
 
 def _api(state: BlueskyState, path: str, query: dict[str, list[str]]) -> Response:
     if state.rate_limited:
+        reset = str(int(time.time()) + 300)
         return _json(429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
-                     **{"RateLimit-Limit": "3000", "RateLimit-Remaining": "0", "RateLimit-Reset": "1893456000",
+                     **{"RateLimit-Limit": "3000", "RateLimit-Remaining": "0", "RateLimit-Reset": reset,
                         "RateLimit-Policy": "3000;w=300"})
     method = path.removeprefix("/xrpc/")
     if method == "app.bsky.feed.getPostThread":

@@ -25,6 +25,7 @@ Every instance host (``MastodonState.instances``) answers:
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 from dataclasses import dataclass, field
@@ -241,8 +242,9 @@ def _resolve(state: MastodonState, host: str, status_id: str) -> tuple[MastoStat
 def _api(state: MastodonState, instance: MastoInstance, path: str, query: dict[str, list[str]]) -> Response | None:
     host = instance.host
     if instance.rate_limited:
+        reset = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         return _json(429, {"error": "Too many requests"}, **{"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
-                                                            "X-RateLimit-Reset": "2030-01-01T00:00:00.000Z"})
+                                                            "X-RateLimit-Reset": reset})
     if instance.failing:
         return _json(503, {"error": "Remote data could not be fetched"})
     if instance.auth_required:

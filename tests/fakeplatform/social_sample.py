@@ -168,3 +168,28 @@ def BSKY_QUOTE_URI() -> str:  # noqa: N802 - reads as the constant it stands for
 def sample_world() -> World:
     world = World.sample()
     return add_to(world)
+
+
+def add_mixed_bench_articles(world: World, articles: int = 10) -> dict[str, list[str]]:
+    """``articles`` articles at ``/bench/article-N``, each embedding 2 tweets, 1 Bluesky and
+    1 Mastodon post, one photo each (for bench/bench_archive.py's mixed workload). Returns
+    url → the posts' refs (``platform:id``)."""
+    from . import sample as S
+
+    out: dict[str, list[str]] = {}
+    b, m = world.bluesky, world.mastodon
+    ana = b.add_account(BskyAccount(**vars(ANA)))
+    social = m.add_instance(MastoInstance("mastodon.social", "4.3.2"))
+    m.add_account(MastoAccount(**vars(CARLA)))
+    tweets = S.add_bench_articles(world, articles, 2)
+    for n, (url, ids) in enumerate(tweets.items()):
+        post = b.add_post(BskyPost(ana.did, tid(f"bench-{n}"), f"Bluesky benchmark post {n + 1}",
+                                   "2026-03-02T08:00:00.000Z", images=[BskyImage(f"Bsky bench {n + 1}", 1200, 900, seed=n)]))
+        status = m.add_status(MastoStatus("mastodon.social", str(114000000000000000 + n), "Carla",
+                                          f"<p>Mastodon benchmark post {n + 1}</p>", "2026-03-02T08:00:00.000Z",
+                                          media=[MastoMedia("image", str(95000 + n), f"Masto bench {n + 1}", 1200, 900)]))
+        page = world.pages[url]
+        extra = snippet(b, post) + "\n" + embed_snippet(social, status)
+        page.body = page.body.replace(b"</body>", extra.encode() + b"</body>")
+        out[url] = [f"twitter:{i}" for i in ids] + [f"bluesky:{bsky_id(post)}", f"mastodon:{masto_id(status)}"]
+    return out
