@@ -104,7 +104,19 @@ def signals_of(raw: Any) -> dict[str, dict[str, Any]]:
             return {}
     if not isinstance(raw, dict):
         return {}
-    return {str(k): v for k, v in raw.items() if isinstance(v, dict)}
+    # "pending" and "confirmed" note a loss awaiting its confirming check: not sources.
+    return {str(k): v for k, v in raw.items() if isinstance(v, dict) and k not in ("pending", "confirmed")}
+
+
+def pending_of(raw: Any) -> dict[str, Any] | None:
+    """The loss a check saw but did not yet take as the post's status, if any."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return None
+    pending = raw.get("pending") if isinstance(raw, dict) else None
+    return pending if isinstance(pending, dict) else None
 
 
 def source_sentence(source: str, signal: dict[str, Any], platform: str | None = None) -> str:
@@ -136,10 +148,13 @@ def check_sentence(platform: str, status: str, signals: Any, *, first: bool = Fa
     sources = "; ".join(source_sentence(s, v, platform) for s, v in parsed.items())
     verdict = {
         "live": "live",
-        "deleted": "deleted (every source says gone)",
+        "deleted": "deleted (its platform's answers leave no other explanation)",
         "unavailable": f"unavailable — {unavailable_reason(platform, signals)}",
         "unknown": "status unknown: no source gave a verdict, so nothing was concluded",
     }.get(status, status)
+    pending = pending_of(signals)
+    if pending is not None:
+        verdict += f" — not yet taken as its status: a check from {str(pending.get('confirm_at'))[:16]} UTC confirms it"
     lead = "First archived" if first else "Checked"
     return f"{lead}: {verdict}." + (f" {sources[0].upper()}{sources[1:]}." if sources else "")
 

@@ -88,6 +88,21 @@ class BlueskyPlatform:
             return None
         return name.native_id
 
+    # in words
+    sources: Mapping[str, str] = {
+        "thread": "Bluesky's public post service",
+        "profile": "the author's Bluesky profile",
+        "did": "the author's identity record (where their files are kept)",
+    }
+
+    def unavailable_reason(self, signals: Mapping[str, Mapping[str, object]]) -> str | None:
+        said = signals.get("profile", {}).get("says")
+        return {
+            "taken-down": "the account was taken down by Bluesky's moderators",
+            "deactivated": "the account is deactivated",
+            "gone": "the account no longer exists",
+        }.get(str(said))
+
     # evidence
     def names_post(self, url: str, native_id: str) -> bool:
         return names_post(url, native_id)

@@ -82,6 +82,23 @@ class MastodonPlatform:
         link = ids.parse(url)
         return link.native_id if link is not None and link.embed else None
 
+    # in words
+    sources: Mapping[str, str] = {
+        "status": "the instance's post service",
+        "account": "the instance's account service",
+        "profile": "the author's profile page",
+    }
+
+    def unavailable_reason(self, signals: Mapping[str, Mapping[str, object]]) -> str | None:
+        account, profile = (signals.get(s, {}).get("says") for s in ("account", "profile"))
+        if "suspended" in (account, profile):
+            return "the account is suspended"
+        if account == "gone" and profile == "gone":
+            return "the account no longer exists"
+        if account == "live" and profile == "live":
+            return "removed, or never public — the instance answers both alike for a post never seen public"
+        return None
+
     # evidence
     def names_post(self, url: str, native_id: str) -> bool:
         return names_post(url, native_id)
