@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         NetworkFailure,
         NotifyError,
         NotInArchive,
+        RateLimited,
         ReadOnlyStore,
         RenderError,
         SchemaError,
@@ -90,8 +91,8 @@ _COMMANDS = ("archive", "backup", "find", "sweep", "unwatch", "deleted", "histor
              "export", "keygen", "serve", "doctor", "timestamp")
 _ERRORS = ("ArchiverError", "BadStatus", "BlockedURL", "BrowserNotFound", "ConfigError", "ContentError",
            "DatabaseLocked", "DiskFull", "ExportError", "ExtractError", "FetchError", "ImageNotFound", "ItemError",
-           "LockHeld", "NetworkFailure", "NotifyError", "NotInArchive", "ReadOnlyStore", "RenderError", "SchemaError",
-           "StoreError", "TimestampError", "TooLarge", "TooManyHops")
+           "LockHeld", "NetworkFailure", "NotifyError", "NotInArchive", "RateLimited", "ReadOnlyStore", "RenderError",
+           "SchemaError", "StoreError", "TimestampError", "TooLarge", "TooManyHops")
 _WHERE: dict[str, str] = {
     **dict.fromkeys(_COMMANDS, "api"),
     **dict.fromkeys(("Deleted", "DeletedPost", "History", "NewKey", "Provenance", "Similar", "Stamps"), "api"),
@@ -146,6 +147,7 @@ __all__ = [
     "NotifyError",
     "Problem",
     "Provenance",
+    "RateLimited",
     "ReadOnlyStore",
     "RenderError",
     "SchemaError",
