@@ -18,15 +18,15 @@ from tests.fakeplatform import FakePlatform
 from tests.fakeplatform import sample as S
 
 
-def test_the_built_in_platform_is_registered_as_an_entry_point() -> None:
+def test_the_built_in_platforms_are_registered_as_entry_points() -> None:
     from importlib.metadata import entry_points
 
     registered = {ep.name: ep.value for ep in entry_points(group="archiver.platforms")}
-    for name in ("twitter", "youtube", "tiktok"):
+    for name in ("twitter", "bluesky", "mastodon", "youtube", "tiktok"):
         assert registered[name] == f"archiver.platforms.{name}:PLATFORM"
     twitter = platform_named("twitter")
     assert twitter is not None and twitter in platforms()
-    assert {p.name for p in platforms()} >= {"twitter", "youtube", "tiktok"}
+    assert {p.name for p in platforms()} >= {"bluesky", "mastodon", "twitter", "youtube", "tiktok"}
     assert post_ref("https://x.com/KawsachunNews/status/1612558357623734272") == PostRef("twitter", "1612558357623734272")
     assert post_ref("https://www.example-news.com/2023/01/juliaca") is None
 
