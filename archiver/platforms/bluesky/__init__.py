@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ..base import Platform
 from ..base import CardSpec, FoundEmbed, PostFetch
 from . import ids
 from .api import ENDPOINTS, card_url, names_post
@@ -114,6 +115,6 @@ class BlueskyPlatform:
         return "BlueskyPlatform()"
 
 
-PLATFORM = BlueskyPlatform()
+PLATFORM: Platform = BlueskyPlatform()
 
 __all__ = ["PLATFORM", "BlueskyPlatform", "find_in_html", "find_in_text", "ids"]

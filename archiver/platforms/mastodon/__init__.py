@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ..base import Platform
 from ..base import CardSpec, FoundEmbed, PostFetch
 from . import ids
 from .api import ENDPOINTS, card_url, names_post
@@ -110,6 +111,6 @@ class MastodonPlatform:
         return "MastodonPlatform()"
 
 
-PLATFORM = MastodonPlatform()
+PLATFORM: Platform = MastodonPlatform()
 
 __all__ = ["PLATFORM", "MastodonPlatform", "find_in_html", "find_in_text", "ids"]

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from ..base import Platform
 from ..base import CardSpec, FoundEmbed, PostFetch
 from .api import ENDPOINTS, page_says, parse_item, video_detail
 from .patterns import NAME, canonical_url, embed_id, find_in_html, find_in_text, handle_from_url, short_link, video_id
@@ -25,12 +26,32 @@ WALL = """() => {
 }"""
 
 
+_UNAVAILABLE = {
+    "private-post": "the video is private",
+    "private-account": "the account is private",
+    "audience-gated": "the video is shown only to a restricted audience",
+    "not-served": "TikTok serves it to no one: removal and hiding look the same",
+}
+
+
 class TikTokPlatform:
     """The :class:`~archiver.platforms.base.Platform` for TikTok."""
 
     name: str = NAME
     endpoints: Mapping[str, str] = ENDPOINTS
     card: CardSpec = CardSpec(selector="body", wall=WALL, pending="blockquote.tiktok-embed")
+    sources: Mapping[str, str] = {
+        "page": "the video's page",
+        "oembed": "TikTok's embed service",
+    }
+
+    def unavailable_reason(self, signals: Mapping[str, Mapping[str, object]]) -> str | None:
+        """Why a video is unavailable, as far as TikTok's answers tell (field guide §5.3)."""
+        said = {str(s.get("says")) for s in signals.values()}
+        for says, reason in _UNAVAILABLE.items():
+            if says in said:
+                return reason
+        return None
 
     def post_id_from_url(self, url: str) -> str | None:
         return video_id(url)
@@ -80,6 +101,6 @@ class TikTokPlatform:
         return "TikTokPlatform()"
 
 
-PLATFORM = TikTokPlatform()
+PLATFORM: Platform = TikTokPlatform()
 
 __all__ = ["PLATFORM", "TikTokPlatform", "canonical_url", "page_says", "parse_item", "short_link", "video_detail", "video_id"]

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from ..base import Platform
 from ..base import CardSpec, FoundEmbed, PostFetch
 from .api import ENDPOINTS
 from .find import find_in_html, find_in_text
@@ -144,7 +145,7 @@ class TwitterPlatform:
         return "TwitterPlatform()"
 
 
-PLATFORM = TwitterPlatform()
+PLATFORM: Platform = TwitterPlatform()
 
 __all__ = [
     "PIC_LINK_IN_TEXT",

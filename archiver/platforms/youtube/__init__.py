@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from ..base import Platform
 from ..base import CardSpec, FoundEmbed, PostFetch
 from .api import ENDPOINTS, oembed_says, parse_player, playability_says, player_response
 from .patterns import NAME, canonical_url, embed_id, find_in_html, find_in_text, handle_from_url, video_id
@@ -27,12 +28,33 @@ WALL = """() => {
 }"""
 
 
+_UNAVAILABLE = {
+    "account-terminated": "the channel's account was terminated",
+    "private": "the video is private",
+    "age-restricted": "the video is age-restricted: it is shown only to signed-in adults",
+    "region-blocked": "the video is blocked in the region it was asked from",
+    "unavailable": "the platform says only that the video is unavailable",
+}
+
+
 class YouTubePlatform:
     """The :class:`~archiver.platforms.base.Platform` for YouTube."""
 
     name: str = NAME
     endpoints: Mapping[str, str] = ENDPOINTS
     card: CardSpec = CardSpec(selector="#player", wall=WALL)
+    sources: Mapping[str, str] = {
+        "watch_page": "the video's watch page",
+        "oembed": "YouTube's embed service",
+    }
+
+    def unavailable_reason(self, signals: Mapping[str, Mapping[str, object]]) -> str | None:
+        """Why a video is unavailable, in the words its watch page used (field guide §3.3)."""
+        said = {str(s.get("says")) for s in signals.values()}
+        for says, reason in _UNAVAILABLE.items():
+            if says in said:
+                return reason
+        return None
 
     def post_id_from_url(self, url: str) -> str | None:
         return video_id(url)
@@ -84,7 +106,7 @@ class YouTubePlatform:
         return "YouTubePlatform()"
 
 
-PLATFORM = YouTubePlatform()
+PLATFORM: Platform = YouTubePlatform()
 
 __all__ = [
     "PLATFORM",
