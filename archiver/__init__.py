@@ -14,6 +14,19 @@ here taking a ``Settings`` and returning a report (``archiver.api``)::
 
 Errors are ``ArchiverError`` subclasses (``archiver.errors``, where the tree is drawn).
 ``__all__`` is the public API; everything else may change.
+
+The map::
+
+    api.py, cli.py      the commands: one function each; the CLI only parses and prints
+    config.py           Settings: every setting and default, in one frozen object
+    pipeline.py         an archive run: find → resolve → fetch → render → store
+    sweeper.py          re-checking what is due (sweep_worker.py: its worker processes)
+    steps/              the steps, one module each (see archiver.steps)
+    platforms/          everything a platform knows, found through entry points
+    plumbing/           HTTP client, safety, guard proxy, database, blobs, locks, workers
+    evidence/           the log, verify, provenance, timestamps, WACZ, backup
+    browse/             the Datasette plugin behind ``archiver serve``
+    queries.py          reading the archive: history, what vanished
 """
 
 from __future__ import annotations
