@@ -68,3 +68,13 @@ def test_a_platform_package_that_cannot_load_is_a_one_line_error(tmp_path: Path)
         "Error: platform 'broken' (no_such_module_here:PLATFORM) could not be loaded: "
         "ModuleNotFoundError: No module named 'no_such_module_here'"
     ]
+
+
+def test_video_platforms_say_why_a_video_is_unavailable() -> None:
+    """Browsing asks every installed platform for its words: the video platforms have them."""
+    youtube, tiktok = platform_named("youtube"), platform_named("tiktok")
+    assert youtube is not None and tiktok is not None
+    assert youtube.unavailable_reason({"watch_page": {"status": 200, "says": "private"}}) == "the video is private"
+    assert tiktok.unavailable_reason({"page": {"status": 200, "says": "private-account"}}) == "the account is private"
+    assert youtube.unavailable_reason({"watch_page": {"status": 200, "says": "live"}}) is None
+    assert {"watch_page", "oembed"} <= set(youtube.sources) and {"page", "oembed"} <= set(tiktok.sources)

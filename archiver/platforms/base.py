@@ -296,6 +296,13 @@ class CardSpec:
     error naming it, never a picture of the wall."""
 
 
+def reason_for(signals: Mapping[str, Mapping[str, object]], reasons: Mapping[str, str]) -> str | None:
+    """The first of ``reasons`` (a source's ``says`` → words for a reader) that a source said:
+    for a platform's ``unavailable_reason`` when its sources name the cause."""
+    said = {str(s.get("says")) for s in signals.values()}
+    return next((reason for says, reason in reasons.items() if says in said), None)
+
+
 class Platform(Protocol):
     """What a platform provides; see the module docstring for how to write one."""
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from ..base import Platform
+from ..base import Platform, reason_for
 from ..base import CardSpec, FoundEmbed, PostFetch
 from .api import ENDPOINTS, oembed_says, parse_player, playability_says, player_response
 from .patterns import NAME, canonical_url, embed_id, find_in_html, find_in_text, handle_from_url, video_id
@@ -50,11 +50,7 @@ class YouTubePlatform:
 
     def unavailable_reason(self, signals: Mapping[str, Mapping[str, object]]) -> str | None:
         """Why a video is unavailable, in the words its watch page used (field guide §3.3)."""
-        said = {str(s.get("says")) for s in signals.values()}
-        for says, reason in _UNAVAILABLE.items():
-            if says in said:
-                return reason
-        return None
+        return reason_for(signals, _UNAVAILABLE)
 
     def post_id_from_url(self, url: str) -> str | None:
         return video_id(url)
