@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ..base import Platform
-from ..base import CardSpec, FoundEmbed, PostFetch
+from ..base import CardSpec, FoundEmbed, Platform, PostFetch
 from . import ids
 from .api import ENDPOINTS, card_url, names_post
 from .find import find_in_html, find_in_text

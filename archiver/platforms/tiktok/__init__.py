@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from ..base import Platform, reason_for
-from ..base import CardSpec, FoundEmbed, PostFetch
+from ..base import CardSpec, FoundEmbed, Platform, PostFetch, reason_for
 from .api import ENDPOINTS, page_says, parse_item, video_detail
 from .patterns import NAME, canonical_url, embed_id, find_in_html, find_in_text, handle_from_url, short_link, video_id
 

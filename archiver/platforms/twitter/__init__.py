@@ -9,8 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from ..base import Platform
-from ..base import CardSpec, FoundEmbed, PostFetch
+from ..base import CardSpec, FoundEmbed, Platform, PostFetch
 from .api import ENDPOINTS
 from .find import find_in_html, find_in_text
 from .parse import (

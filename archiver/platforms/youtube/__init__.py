@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from ..base import Platform, reason_for
-from ..base import CardSpec, FoundEmbed, PostFetch
+from ..base import CardSpec, FoundEmbed, Platform, PostFetch, reason_for
 from .api import ENDPOINTS, oembed_says, parse_player, playability_says, player_response
 from .patterns import NAME, canonical_url, embed_id, find_in_html, find_in_text, handle_from_url, video_id
 
