@@ -2,7 +2,8 @@
 
 A platform that answers 429 says when its limit resets (``Retry-After``, Mastodon's
 ``X-RateLimit-Reset``, the IETF draft's ``RateLimit-Reset``), and one that counts down
-(``X-RateLimit-Remaining: 0``) says the same before refusing. A cron sweep that forgot it
+(``X-RateLimit-Remaining: 0``, Reddit's ``0.0``) says the same before refusing. A cron
+sweep that forgot it
 would spend, run after run, what the platform allows per hour. The Fetcher records each such
 time in ``host_limits.json`` in the data directory and refuses requests to the host until
 then, without sending them: each refusal is a one-line ``RateLimited`` error (a post checked
@@ -33,8 +34,7 @@ def reset_at(status: int, headers: httpx.Headers, now: float | None = None) -> f
     now = time.time() if now is None else now
     spent = status == 429
     for name in ("x-ratelimit-remaining", "ratelimit-remaining"):
-        value = (headers.get(name) or "").strip()
-        if value == "0":
+        if _spent(headers.get(name)):
             spent = True
     if not spent:
         return None
@@ -45,6 +45,14 @@ def reset_at(status: int, headers: httpx.Headers, now: float | None = None) -> f
     ]
     found = [c for c in candidates if c is not None and now < c <= now + MAX_WAIT]
     return max(found) if found else None
+
+
+def _spent(remaining: str | None) -> bool:
+    """Whether a countdown says no request is left: "0", or Reddit's floats ("0.0", under 1)."""
+    try:
+        return float((remaining or "").strip()) < 1
+    except ValueError:
+        return False
 
 
 def _seconds_or_date(value: str | None, now: float) -> float | None:
