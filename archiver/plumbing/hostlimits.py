@@ -4,10 +4,9 @@ A platform that answers 429 says when its limit resets (``Retry-After``, Mastodo
 ``X-RateLimit-Reset``, the IETF draft's ``RateLimit-Reset``), and one that counts down
 (``X-RateLimit-Remaining: 0``, Reddit's ``0.0``) says the same before refusing. A cron
 sweep that forgot it would spend, run after run, what the platform allows per hour. The
-Fetcher records each such
-time in ``host_limits.json`` in the data directory and refuses requests to the host until
-then, without sending them: each refusal is a one-line ``RateLimited`` error (a post checked
-then is ``unknown``), never a deletion.
+Fetcher records each such time in ``host_limits.json`` in the data directory and refuses
+requests to the host until then, without sending them: each refusal is a one-line
+``RateLimited`` error (a post checked then is ``unknown``), never a deletion.
 
 The file is a hint, not a ledger: written whole by atomic rename, read at each Fetcher's
 start; two runs writing at once may lose one's entry, and that host is asked again.
