@@ -45,6 +45,7 @@ BUILT_IN = {
     "twitter": "archiver.platforms.twitter:PLATFORM",
     "youtube": "archiver.platforms.youtube:PLATFORM",
     "tiktok": "archiver.platforms.tiktok:PLATFORM",
+    "reddit": "archiver.platforms.reddit:PLATFORM",
 }
 """The built-in platforms' entry points, as pyproject.toml registers them: used as well
 when archiver runs from a source tree that was never installed (no metadata to read)."""

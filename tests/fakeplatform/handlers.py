@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import bluesky, example_social, mastodon, pages, syndication, tiktok, youtube
+from . import bluesky, example_social, mastodon, pages, reddit, syndication, tiktok, youtube
 from .tokens import token_for
 from .world import Page, World
 
@@ -97,6 +97,8 @@ def respond(world: World, host: str, path_qs: str, user_agent: str) -> Response:
         return youtube.respond(world, host, path_qs)
     if host in tiktok.HOSTS:
         return tiktok.respond(world, host, path_qs)
+    if host in reddit.HOSTS:
+        return reddit.respond(world, host, path_qs)
     for other in (bluesky, mastodon):
         answer = other.respond(world, host, path_qs)
         if answer is not None:

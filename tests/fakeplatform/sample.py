@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from . import media as media_gen
 from .pages import article_page, blockquote, para, rendered_iframe, rendered_iframe_src
+from .reddit import sample_state as reddit_sample_state
 from .syndication import full_text
 from .world import BombAsset, BytesAsset, Media, Page, Post, User, World, snowflake, utc
 
@@ -426,6 +427,7 @@ def build_sample_world() -> World:
         blocks = [para(title + ".")] + [_embed(world, pid) for pid in ARTICLES[url]]
         world.add_page(url, Page.html(article_page(title, blocks)))
     _bad_pages(world)
+    world.reddit = reddit_sample_state()  # posts only: an article that cites them is a test's
 
     # The transient post: every data source fails with a retryable error, forever.
     world.faults[("cdn.syndication.twimg.com", f"id={TRANSIENT_ID}")] = "500"

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from . import example_social, tiktok, youtube
+from . import example_social, reddit, tiktok, youtube
 from . import media as media_gen
 from .bluesky import BlueskyState
 from .example_social import ExamplePost
+from .reddit import RedditState
 from .tiktok import TikTokVideo
 from .youtube import Video as YouTubeVideo
 from .mastodon import MastodonState
@@ -323,6 +324,8 @@ class World:
     """YouTube's videos by id (youtube.py)."""
     tiktok_videos: dict[str, TikTokVideo] = field(default_factory=dict)
     """TikTok's videos by id (tiktok.py)."""
+    reddit: RedditState = field(default_factory=RedditState)
+    """Reddit's posts, comments and subreddits (reddit.py); the sample world's: ``reddit.sample_state()``."""
     juliaca_ids: list[int] = field(default_factory=list)
     """Filled by :meth:`sample`; see ``sample.py`` for every other named id."""
     bluesky: BlueskyState = field(default_factory=BlueskyState)
@@ -367,7 +370,7 @@ class World:
     def hosts(self) -> set[str]:
         page_hosts = {(urlsplit(u).hostname or "").lower() for u in self.pages}
         return (
-            set(PLATFORM_HOSTS) | set(example_social.HOSTS) | youtube.HOSTS | tiktok.HOSTS | page_hosts
+            set(PLATFORM_HOSTS) | set(example_social.HOSTS) | youtube.HOSTS | tiktok.HOSTS | reddit.HOSTS | page_hosts
             | {h.lower() for h in self.extra_hosts} | self.bluesky.hosts() | self.mastodon.hosts()
         )
 
