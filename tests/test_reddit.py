@@ -7,6 +7,7 @@ video through yt-dlp's own Reddit extractor), and a sweep seeing a later deletio
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import sqlite3
 import time
@@ -21,6 +22,7 @@ from archiver.platforms.base import PostFetch
 from archiver.steps.find import find_embeds
 from tests.conftest import assert_files_intact, open_archive
 from tests.fakeplatform import FakePlatform, Page, World
+from tests.fakeplatform import media as media_gen
 from tests.fakeplatform.pages import article_page, para
 from tests.fakeplatform.reddit import RedditComment, RedditPost
 
@@ -288,6 +290,21 @@ def test_media_of_image_gallery_and_video_posts(settings: Settings, fake_world: 
     assert [m.kind for m in video.media] == ["poster"]
 
 
+def test_a_deleted_gallery_and_a_crosspost() -> None:
+    from archiver.platforms.reddit import post_media
+    from tests.fakeplatform.reddit import post_data
+
+    gallery = post_data(RedditPost("1gdl00", "flooding", "x", "Gallery", kind="gallery", images=2))
+    assert len(post_media(gallery, "1gdl00")[0]) == 2
+    gallery.update(gallery_data=None)  # the guide: a gallery whose gallery_data is null was deleted
+    assert post_media(gallery, "1gdl00") == ([], None)
+    video = post_data(RedditPost("1vvv00", "flooding", "x", "Video", kind="video"))
+    crosspost = post_data(RedditPost("1xps00", "elsewhere", "y", "Crossposted"))
+    crosspost["crosspost_parent_list"] = [video]
+    media, page = post_media(crosspost, "1xps00")
+    assert page == "https://www.reddit.com/comments/1xps00/" and [m.kind for m in media] == ["poster"]
+
+
 # --------------------------------------------------------------------------- end to end
 
 
@@ -326,8 +343,9 @@ def test_an_article_with_a_reddit_post_and_comment_is_archived_and_a_sweep_sees_
     post = _captures(settings, IMAGE_POST)
     assert sorted((c["kind"], c["source"]) for c in post) == [("data", "json"), ("photo", None), ("screenshot", None)]
     photo = next(c for c in post if c["kind"] == "photo")
-    served = next(r for r in fake_platform.requests if r["url"] == "https://i.redd.it/img1fv4r6.jpg")
-    assert served["status"] == 200 and photo["source_url"] == "https://i.redd.it/img1fv4r6.jpg"
+    assert photo["source_url"] == "https://i.redd.it/img1fv4r6.jpg"
+    # the original as served, byte for byte
+    assert photo["sha256"] == hashlib.sha256(media_gen.jpeg("img1fv4r6", 640, 480, 7, False, None)).hexdigest()
     comment = _captures(settings, COMMENT)
     assert sorted((c["kind"], c["source"]) for c in comment) == [("data", "json"), ("screenshot", None)]
     gallery = _captures(settings, GALLERY_POST)
@@ -351,6 +369,15 @@ def test_an_article_with_a_reddit_post_and_comment_is_archived_and_a_sweep_sees_
     urls = {r["url"] for r in rows(settings, "SELECT url FROM exchanges")}
     assert "https://v.redd.it/vid1vid00/DASH_AUDIO_128.mp4" in urls  # yt-dlp's requests, made by archiver
     assert assert_files_intact(settings) > 0
+    # Provenance names the requests behind the comment's capture, by the comment's URL.
+    from archiver.api import history, provenance, verify
+
+    traced = provenance(settings, "https://www.reddit.com/r/flooding/comments/1fv4r6/x/comment/caeb3pl/")
+    assert traced.post["native_id"] == COMMENT
+    data = next(c for c in traced.captures if c["kind"] == "data")
+    assert "https://www.reddit.com/comments/1fv4r6/_/caeb3pl/.json?raw_json=1" in [
+        r["url"] for r in data["requests"] if r["gave_this_file"]]
+    assert verify(settings).ok
 
     # Later the author deletes the image post: a sweep sees it (confirmed by a second check).
     from archiver.api import sweep
@@ -368,6 +395,9 @@ def test_an_article_with_a_reddit_post_and_comment_is_archived_and_a_sweep_sees_
         time.sleep(0.3)
     assert [str(e["kind"]) for e in second.events] == ["deleted"]
     assert _status(settings, IMAGE_POST) == "deleted"
+    entries = history(settings, f"reddit:{IMAGE_POST}").entries
+    assert any("deleted-by-author" in e.what + e.detail for e in entries), [e.as_dict() for e in entries]
+    assert verify(settings).ok
 
 
 def _status(settings: Settings, native_id: str) -> str:
