@@ -46,6 +46,8 @@ BUILT_IN = {
     "youtube": "archiver.platforms.youtube:PLATFORM",
     "tiktok": "archiver.platforms.tiktok:PLATFORM",
     "reddit": "archiver.platforms.reddit:PLATFORM",
+    "threads": "archiver.platforms.threads:PLATFORM",
+    "telegram": "archiver.platforms.telegram:PLATFORM",
 }
 """The built-in platforms' entry points, as pyproject.toml registers them: used as well
 when archiver runs from a source tree that was never installed (no metadata to read)."""

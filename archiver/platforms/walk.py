@@ -56,8 +56,11 @@ def absolute(href: str | None, base_url: str) -> str | None:
     return href if href.lower().startswith(("http://", "https://")) else None
 
 
-def walk(root: LexborNode, element: Element, text: Text) -> list[FoundEmbed]:
-    """Every embed ``element`` and ``text`` find under ``root``, in document order."""
+def walk(root: LexborNode, element: Element, text: Text, skip: frozenset[str] = SKIP_TAGS) -> list[FoundEmbed]:
+    """Every embed ``element`` and ``text`` find under ``root``, in document order.
+
+    Elements named in ``skip`` are passed over whole; a platform whose embed is a script
+    (Telegram's widget) leaves ``script`` out of it and reads each script whole itself."""
     found: list[FoundEmbed] = []
     stack: list[LexborNode | None] = []
     node: LexborNode | None = root.child
@@ -71,7 +74,7 @@ def walk(root: LexborNode, element: Element, text: Text) -> list[FoundEmbed]:
             content = node.text_content
             if content and content.strip():
                 found.extend(text(content))
-        elif tag and not tag.startswith(("-", "#")) and tag not in SKIP_TAGS:
+        elif tag and not tag.startswith(("-", "#")) and tag not in skip:
             embeds = element(node)
             if embeds is None:
                 descend = True

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import bluesky, example_social, mastodon, pages, reddit, syndication, tiktok, youtube
+from . import bluesky, example_social, mastodon, pages, reddit, syndication, telegram, threads, tiktok, youtube
 from .tokens import token_for
 from .world import Page, World
 
@@ -99,6 +99,10 @@ def respond(world: World, host: str, path_qs: str, user_agent: str) -> Response:
         return tiktok.respond(world, host, path_qs)
     if host in reddit.HOSTS:
         return reddit.respond(world, host, path_qs)
+    if host in threads.HOSTS:
+        return threads.respond(world, host, path_qs)
+    if host in telegram.HOSTS:
+        return telegram.respond(world, host, path_qs)
     for other in (bluesky, mastodon):
         answer = other.respond(world, host, path_qs)
         if answer is not None:

@@ -433,6 +433,10 @@ def build_sample_world() -> World:
     world.faults[("cdn.syndication.twimg.com", f"id={TRANSIENT_ID}")] = "500"
     world.faults[("publish.twitter.com", str(TRANSIENT_ID))] = "429"
     world.faults[("publish.x.com", str(TRANSIENT_ID))] = "429"
+
+    from . import threads_telegram_sample
+
+    threads_telegram_sample.add_to(world)  # Threads and Telegram posts, and articles citing them
     return world
 
 

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from . import example_social, reddit, tiktok, youtube
+from . import example_social, reddit, telegram, threads, tiktok, youtube
 from . import media as media_gen
 from .bluesky import BlueskyState
 from .example_social import ExamplePost
 from .reddit import RedditState
+from .telegram import TelegramState
+from .threads import ThreadsState
 from .tiktok import TikTokVideo
 from .youtube import Video as YouTubeVideo
 from .mastodon import MastodonState
@@ -326,6 +328,10 @@ class World:
     """TikTok's videos by id (tiktok.py)."""
     reddit: RedditState = field(default_factory=RedditState)
     """Reddit's posts, comments and subreddits (reddit.py); the sample world's: ``reddit.sample_state()``."""
+    threads: ThreadsState = field(default_factory=ThreadsState)
+    """Threads' posts and its oEmbed's hourly budget (threads.py)."""
+    telegram: TelegramState = field(default_factory=TelegramState)
+    """Telegram's channels and posts (telegram.py)."""
     juliaca_ids: list[int] = field(default_factory=list)
     """Filled by :meth:`sample`; see ``sample.py`` for every other named id."""
     bluesky: BlueskyState = field(default_factory=BlueskyState)
@@ -370,7 +376,8 @@ class World:
     def hosts(self) -> set[str]:
         page_hosts = {(urlsplit(u).hostname or "").lower() for u in self.pages}
         return (
-            set(PLATFORM_HOSTS) | set(example_social.HOSTS) | youtube.HOSTS | tiktok.HOSTS | reddit.HOSTS | page_hosts
+            set(PLATFORM_HOSTS) | set(example_social.HOSTS) | youtube.HOSTS | tiktok.HOSTS | reddit.HOSTS
+            | threads.HOSTS | telegram.HOSTS | page_hosts
             | {h.lower() for h in self.extra_hosts} | self.bluesky.hosts() | self.mastodon.hosts()
         )
 
