@@ -284,13 +284,25 @@ def test_an_article_with_threads_and_telegram_posts_is_archived_and_a_sweep_sees
     assert sorted((c["kind"], c["source"]) for c in gone) == [("data", "channel"), ("data", "embed_page")]
     assert assert_files_intact(settings) > 0
 
-    # The channel later deletes its photo post: a sweep sees it.
-    from archiver.api import sweep
+    # Evidence treats them as posts: provenance links the data to its request, the
+    # history reads a post URL, verify passes.
+    from archiver.api import history, provenance, sweep, verify
 
+    for ref, marker in [(f"telegram:{tg_id(T.TG_PHOTO)}", "/riverwatchnews/130?embed=1"),
+                        (f"threads:{T.TH_PHOTO.code}", f"/@riverwatch/post/{T.TH_PHOTO.code}/embed")]:
+        data = [c for c in provenance(settings, ref).captures if c["kind"] == "data"]
+        assert any(marker in r["url"] and r["gave_this_file"] for c in data for r in c["requests"]), ref
+    assert history(settings, T.TG_PHOTO.url).post["native_id"] == tg_id(T.TG_PHOTO)
+    assert history(settings, f"https://www.threads.net/@riverwatch/post/{T.TH_PHOTO.code}").post["platform"] == "threads"
+    assert verify(settings).ok
+
+    # The channel later deletes its photo post: a sweep sees it.
     fake_world.telegram.posts[("riverwatchnews", T.TG_PHOTO.id)].state = "deleted"
     sweep(settings, everything=True)
     assert rows(settings, "SELECT status FROM posts WHERE native_id = ?", tg_id(T.TG_PHOTO))[0]["status"] == "deleted"
     assert rows(settings, "SELECT status FROM posts WHERE native_id = ?", T.TH_PHOTO.code)[0]["status"] == "live"
+    assert any(e.what == "check: deleted" for e in history(settings, f"telegram:{tg_id(T.TG_PHOTO)}").entries)
+    assert verify(settings).ok
 
 
 def test_a_wall_or_a_media_failure_is_a_per_post_error_and_the_post_is_kept(
