@@ -101,6 +101,25 @@ CREATE TABLE seen_embeds (
     UNIQUE (article_id, link, form, placement)
 );
 
+-- Where each citation sits in an article's page screenshot (0013_embed_regions.sql), measured
+-- when the page was shot: for a post deleted before capture, the only picture of it is there.
+-- One row per citation (article_id, post_id, link: an article_posts row) and page screenshot.
+CREATE TABLE embed_regions (
+    id INTEGER PRIMARY KEY,
+    capture_id INTEGER NOT NULL REFERENCES captures(id),  -- the article's page_screenshot the box is in
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    post_id INTEGER NOT NULL REFERENCES posts(id),
+    link TEXT NOT NULL,         -- with article_id and post_id: the citation
+    x INTEGER NOT NULL,         -- the box, in the screenshot's pixels: left edge
+    y INTEGER NOT NULL,         -- top edge
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    element TEXT NOT NULL,      -- what the box is of: 'card' (the post's card frame) or the element's tag
+                                -- (blockquote, a, iframe, p, a platform's amp-… element…)
+    recorded_at TEXT NOT NULL,
+    UNIQUE (capture_id, post_id, link)
+);
+
 -- How each short or media link was resolved, hop by hop (one row per link, updated).
 CREATE TABLE links (
     url TEXT PRIMARY KEY,
@@ -174,9 +193,10 @@ CREATE TABLE events (
 CREATE TABLE log (
     seq INTEGER PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('capture', 'capture_v2', 'status_check', 'post', 'article', 'citation',
-                                       'event', 'blob', 'timestamp', 'wayback', 'seen_embed')),
+                                       'event', 'blob', 'timestamp', 'wayback', 'seen_embed', 'embed_region')),
     ref_table TEXT NOT NULL CHECK (ref_table IN ('captures', 'status_checks', 'posts', 'articles', 'article_posts',
-                                                 'events', 'blobs', 'timestamps', 'wayback', 'seen_embeds')),
+                                                 'events', 'blobs', 'timestamps', 'wayback', 'seen_embeds',
+                                                 'embed_regions')),
     ref_id INTEGER,             -- the logged row's id in ref_table; NULL for blobs and article_posts
     ref_key TEXT,               -- blobs: sha256; article_posts: JSON [article_id, post_id, link]
     logged_at TEXT NOT NULL,
@@ -227,6 +247,8 @@ CREATE INDEX events_post ON events(post_id);
 CREATE INDEX posts_due ON posts(next_check_at);
 CREATE INDEX articles_due ON articles(watched, next_check_at);
 CREATE INDEX seen_embeds_post ON seen_embeds(platform, native_id);
+CREATE INDEX embed_regions_citation ON embed_regions(post_id, article_id);
+CREATE INDEX embed_regions_article ON embed_regions(article_id, capture_id);
 
 -- Browsing (archiver serve): thumbnails, full-text search, a label for posts, indexes
 -- for sorting and facets. See archiver/plumbing/migrations/0003_browse.sql.

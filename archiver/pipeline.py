@@ -21,7 +21,8 @@ from .config import Settings
 from .errors import ArchiverError, ContentError, BadStatus, ItemError
 from .evidence.provenance import seal_run
 from .evidence.timestamps import Stamp
-from .steps.reader import read_bounded, reader_pool
+from .steps.reader import find_in_fragments, read_bounded, reader_pool
+from .steps.regions import Cited, match, needles
 from .steps.media import copy_media
 from .plumbing.net import Exchange, Fetcher
 from .platforms import (
@@ -172,7 +173,7 @@ class Session:
         self._fetched: set[PostRef] = set()
         self._found: set[PostRef] = set()
         """Distinct posts the run's targets cite: a post in two articles counts once."""
-        self._card_offers: dict[PostRef, list[asyncio.Task[ArticleShot | None]]] = {}
+        self._card_offers: dict[PostRef, list[asyncio.Task[Rendered | None]]] = {}
         self._endpoints: dict[str, Mapping[str, str]] = {}
         self._readers = reader_pool(settings)
         """Processes that read articles (untrusted markup), bounded by ``settings.limits``."""
@@ -322,7 +323,9 @@ class Session:
         # The article's own embeds are archived; those of the page around it (sidebars,
         # widgets, comments) only when asked: all are recorded as seen.
         embeds = seen if self.page_embeds else [e for e in seen if e.placement == BODY]
-        page_task = asyncio.create_task(self._render_article(article_id, response.url) if shoot else _nothing())
+        # The page is searched, once shot, for what names the article's own embeds: their regions.
+        marks = needles(e for e in embeds if e.placement == BODY)
+        page_task = asyncio.create_task(self._render_article(article_id, response.url, marks) if shoot else _nothing())
         evidence_task: asyncio.Future[list[None]] | None = None
         try:
             found = await asyncio.gather(*(self._embed_post(e) for e in embeds))
@@ -362,6 +365,19 @@ class Session:
                     for e in seen
                 ],
             )
+            rendered = await page_task
+            if rendered is not None:
+                await self._record_regions(
+                    article_id,
+                    rendered,
+                    [
+                        Cited(post_id, ref, embed.link, embed.form)
+                        for (ref, cited), post_id in zip(by_post.items(), post_ids, strict=True)
+                        if post_id is not None
+                        for embed in cited
+                        if embed.placement == BODY
+                    ],
+                )
             await evidence_task
         except BaseException:
             if evidence_task is not None:
@@ -373,18 +389,33 @@ class Session:
             await page_task
         self.progress(url, f"article: {len(by_post)} posts")
 
-    async def _render_article(self, article_id: int, url: str) -> ArticleShot | None:
+    async def _render_article(self, article_id: int, url: str, marks: list[str]) -> Rendered | None:
         try:
             renderer = await self.renderer()
             async with self._pages:
-                shot = await renderer.article_page(url)
+                shot = await renderer.article_page(url, marks)
             # The renderer derived its thumbnail and hash, or found it too large to decode.
             capture = await asyncio.to_thread(self._stored_shot, "page_screenshot", shot.page)
-            self.store.add_article_captures(self.run_id, article_id, [capture])
-            return shot
+            (capture_id,) = self.store.add_article_captures(self.run_id, article_id, [capture])
+            return Rendered(shot, capture_id)
         except ItemError as e:
             self._fail(e)
             return None
+
+    async def _record_regions(self, article_id: int, rendered: Rendered, cited: list[Cited]) -> None:
+        """Where each citation sits in the page screenshot just stored (:mod:`.steps.regions`).
+        A page whose elements cannot be read leaves its citations without regions, not failed."""
+        shot = rendered.shot
+        if not cited or not (shot.placed or shot.frames):
+            return
+        try:
+            found = await find_in_fragments(
+                self._readers, [p.html for p in shot.placed], shot.page.url, self.settings.limits, shot.page.url
+            )
+        except ItemError:
+            found = [[] for _ in shot.placed]
+        regions = match(cited, shot.placed, found, shot.frames, shot.page.width, shot.page.height)
+        self.store.add_regions(rendered.capture_id, article_id, regions)
 
     async def _embed_post(self, embed: FoundEmbed) -> PostRef | None:
         if embed.native_id:
@@ -553,7 +584,8 @@ class Session:
         when no article page showed the card."""
         shot: Shot | None = None
         for offer in self._card_offers.get(ref, []):
-            page = await offer
+            rendered = await offer
+            page = rendered.shot if rendered is not None else None
             if page is not None and ref in page.cards:
                 try:
                     check_screenshot(page.cards[ref], str(ref))
@@ -622,6 +654,14 @@ def content_fingerprint(data: PostData) -> str:
     """What a sweep compares to notice an edit or a media swap: the text and the media URLs."""
     payload = json.dumps({"text": data.text or "", "media": sorted(m.url for m in data.media)}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class Rendered:
+    """An article's page as shot and stored: the shot, and its capture's id."""
+
+    shot: ArticleShot
+    capture_id: int
 
 
 async def _nothing() -> None:

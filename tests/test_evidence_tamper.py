@@ -199,6 +199,26 @@ def test_changed_media_check_of_a_capture(copy: Settings) -> None:
     assert_reported(verify(copy), "row_changed", f"captures row {capture['id']}")
 
 
+def test_moved_region(copy: Settings) -> None:
+    # Where the article's screenshot shows a post with no card: a box moved is a fact changed.
+    region = one(copy, """SELECT r.id FROM embed_regions r JOIN posts p ON p.id = r.post_id
+                          WHERE p.native_id = ? AND r.element = 'blockquote'""", str(S.DELETED_ID))
+    sql(copy, "UPDATE embed_regions SET y = y + 120 WHERE id = ?", region["id"])
+    assert_reported(verify(copy), "row_changed", f"embed_regions row {region['id']}")
+
+
+def test_deleted_and_forged_regions(copy: Settings) -> None:
+    regions = sql(copy, "SELECT * FROM embed_regions ORDER BY id")
+    assert len({r["capture_id"] for r in regions}) > 2, "the sweeps' new page screenshots have regions of their own"
+    first = regions[0]
+    sql(copy, "DELETE FROM embed_regions WHERE id = ?", first["id"])
+    assert_reported(verify(copy), "row_deleted", f"embed_regions row {first['id']}")
+    sql(copy, """INSERT INTO embed_regions (id, capture_id, article_id, post_id, link, x, y, width, height, element,
+                                           recorded_at) VALUES (?, ?, ?, ?, ?, 0, 0, 10, 10, 'blockquote', ?)""",
+        first["id"], first["capture_id"], first["article_id"], first["post_id"], first["link"], first["recorded_at"])
+    assert_reported(verify(copy), "row_changed", f"embed_regions row {first['id']}")
+
+
 def test_edited_article_title_and_url(copy: Settings) -> None:
     article = one(copy, "SELECT * FROM articles WHERE url = ?", S.JULIACA_URL)
     sql(copy, "UPDATE articles SET title = 'Calm day in Juliaca' WHERE id = ?", article["id"])
@@ -265,6 +285,7 @@ def make_v4(settings: Settings) -> None:
     conn.execute("BEGIN")
     conn.execute("DROP TABLE log")
     conn.execute("DROP TABLE seen_embeds")  # version 11's, whose entries the version 4 log lacks
+    conn.execute("DROP TABLE embed_regions")  # version 13's, likewise
     conn.execute(V4_LOG)
     conn.execute("CREATE UNIQUE INDEX log_ref ON log(ref_table, ref_id)")
     prev = "0" * 64
@@ -344,9 +365,33 @@ def make_closed_forms(settings: Settings) -> None:
                  "last_seen_at, removed_at FROM article_posts_v6")
     conn.execute("DROP TABLE article_posts_v6")
     conn.execute("ALTER TABLE runs DROP COLUMN tools")  # added by version 12 (0012_run_tools), which upgrading adds again
+    _without_regions(conn)  # added by version 13 (0013_embed_regions), which upgrading adds again
     conn.execute("DELETE FROM schema_migrations WHERE version >= ?", (open_forms,))
     conn.execute("COMMIT")
     conn.close()
+
+
+def _without_regions(conn: sqlite3.Connection) -> None:
+    """The archive as a version before regions made it: no embed_regions table, and a log
+    without their entries, chained again from the first one taken out (as written then)."""
+    from archiver.evidence.chain import GENESIS, Entry
+
+    conn.row_factory = sqlite3.Row
+    conn.execute("DROP TABLE embed_regions")
+    entries = conn.execute("SELECT * FROM log WHERE kind != 'embed_region' ORDER BY seq").fetchall()
+    assert all(r["signature"] is None for r in entries), "the test archive is not signed"
+    conn.execute("DELETE FROM log")
+    prev = GENESIS
+    for seq, r in enumerate(entries, start=1):
+        entry = Entry(seq, r["kind"], r["ref_table"], r["ref_id"], r["logged_at"], bool(r["late"]), r["content_sha256"],
+                      prev, r["ref_key"])
+        prev = entry.digest()
+        conn.execute(
+            """INSERT INTO log (seq, kind, ref_table, ref_id, ref_key, logged_at, late, content_sha256, prev_sha256,
+                                entry_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (seq, r["kind"], r["ref_table"], r["ref_id"], r["ref_key"], r["logged_at"], r["late"], r["content_sha256"],
+             entry.prev_sha256, prev),
+        )
 
 
 def test_archive_with_closed_forms_gets_open_forms_and_holds(copy: Settings) -> None:

@@ -170,7 +170,8 @@ def test_deleted_log_entry_and_forged_row_are_caught(copy: Settings) -> None:
 def test_rows_from_before_the_log_are_chained_late_not_called_tampering(copy: Settings) -> None:
     # Make the copy look like an archive from before schema version 4: no log, no evidence tables.
     conn = db.connect(copy.db_path)
-    for table in ("log", "log_late", "signing_keys", "image_hashes", "timestamps", "wayback", "seen_embeds"):
+    for table in ("log", "log_late", "signing_keys", "image_hashes", "timestamps", "wayback", "seen_embeds",
+                  "embed_regions"):  # embed_regions: version 13's (0013_embed_regions)
         conn.execute(f"DROP TABLE {table}")
     for column in ("duration", "checked_as"):  # added by version 6 (0006_media), which upgrading adds again
         conn.execute(f"ALTER TABLE captures DROP COLUMN {column}")

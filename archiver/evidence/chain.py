@@ -68,24 +68,28 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "seen_embed": (
         "id", "article_id", "link", "platform", "native_id", "form", "placement", "first_seen_at", "last_seen_at",
     ),
+    # Version 13: where each citation sits in an article's page screenshot.
+    "embed_region": (
+        "id", "capture_id", "article_id", "post_id", "link", "x", "y", "width", "height", "element", "recorded_at",
+    ),
 }
 """The fields hashed, per kind of entry. Never change a kind's fields: add a kind."""
 
 TABLE_OF = {
     "capture": "captures", "capture_v2": "captures", "status_check": "status_checks", "post": "posts", "article": "articles",
     "citation": "article_posts", "event": "events", "blob": "blobs", "timestamp": "timestamps", "wayback": "wayback",
-    "seen_embed": "seen_embeds",
+    "seen_embed": "seen_embeds", "embed_region": "embed_regions",
 }
 KINDS = {table: kind for kind, table in TABLE_OF.items()}
 """The kind new entries of each table are written as: the last kind listed for it."""
-ONCE = frozenset({"capture", "capture_v2", "status_check", "event", "blob", "timestamp", "wayback"})
+ONCE = frozenset({"capture", "capture_v2", "status_check", "event", "blob", "timestamp", "wayback", "embed_region"})
 """Kinds whose rows archiver never changes: exactly one entry each, checked as logged."""
 KEYS: dict[str, tuple[str, ...]] = {"blobs": ("sha256",), "article_posts": ("article_id", "post_id", "link")}
 """Tables whose rows are not named by an integer ``id``: their entries name them by ``ref_key``."""
 _TIME_FIELD = {
     "captures": "captured_at", "status_checks": "checked_at", "posts": "first_archived_at",
     "articles": "first_archived_at", "article_posts": "first_seen_at", "events": "detected_at", "blobs": "created_at",
-    "seen_embeds": "first_seen_at",
+    "seen_embeds": "first_seen_at", "embed_regions": "recorded_at",
 }
 
 

@@ -131,6 +131,12 @@ def find_embeds(content: str, content_type: str | None, base_url: str | None) ->
     return body + lost + page
 
 
+def find_in_fragment(html: str, base_url: str) -> list[FoundEmbed]:
+    """Every installed platform's embeds in a piece of markup (an element of a rendered
+    page), wrappers unwrapped, not placed: a fragment is not a page with parts."""
+    return _find_in_html(_clean(html), base_url)
+
+
 def _find_in_html(html: str, base_url: str) -> list[FoundEmbed]:
     page, found = unwrap(html, base_url)
     for platform in platforms():
@@ -438,4 +444,4 @@ def _redirects(tree: LexborHTMLParser) -> bool:
     return changed
 
 
-__all__ = ["find_embeds", "is_html", "redirect_target", "unwrap"]
+__all__ = ["find_embeds", "find_in_fragment", "is_html", "redirect_target", "unwrap"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Awaitable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +21,7 @@ from ..config import Settings
 from ..errors import ContentError, RenderError
 from ..plumbing.net import Exchange, OnExchange
 from ..plumbing.guard_proxy import GuardProxy
+from .regions import COLLECT, Box, Framed, Placed, placed_from
 from .thumbnails import Derived
 
 if TYPE_CHECKING:
@@ -114,6 +115,10 @@ class ArticleShot:
     page: Shot
     cards: dict[PostRef, Shot]
     """Cards the page rendered, by post: the same embed card, already on screen."""
+    placed: list[Placed] = field(default_factory=list)
+    """Elements of the page that name one of its embeds, with their boxes (:mod:`.regions`)."""
+    frames: list[Framed] = field(default_factory=list)
+    """Card frames on the page, by post, with their boxes."""
 
 
 @dataclass
@@ -231,15 +236,17 @@ class Renderer:
         # Decoded once, outside the page's slot: for its size, blankness, thumbnail and hash.
         return await asyncio.to_thread(_card_shot_of, png, url)
 
-    async def article_page(self, url: str) -> ArticleShot:
+    async def article_page(self, url: str, needles: Sequence[str] = ()) -> ArticleShot:
         """Full-page screenshot of an article after its embedded posts rendered.
 
         Embeds that never render (a blocked widgets.js, a post that is gone) are noted,
-        not fatal: the page as it stands is still evidence.
+        not fatal: the page as it stands is still evidence. ``needles`` (the embeds'
+        links and post ids, :func:`.regions.needles`): the elements that name one are
+        measured once the page is shot, for each citation's region.
         """
-        return await self._in_time(self._article_page(url), "page did not finish rendering", url)
+        return await self._in_time(self._article_page(url, needles), "page did not finish rendering", url)
 
-    async def _article_page(self, url: str) -> ArticleShot:
+    async def _article_page(self, url: str, needles: Sequence[str]) -> ArticleShot:
         notes: list[str] = []
         async with self._page(PAGE_VIEWPORT) as page:
             try:
@@ -269,7 +276,11 @@ class Renderer:
             except Exception as e:
                 raise RenderError(f"page screenshot failed: {_first_line(e)}", url) from None
             boxes = await _card_boxes(page)
-        return await asyncio.to_thread(_cut_cards, png, url, notes, boxes)
+            framed = await _card_frames(page)
+            placed = await _placed(page, needles)
+        shot = await asyncio.to_thread(_cut_cards, png, url, notes, boxes)
+        shot.placed, shot.frames = placed, framed
+        return shot
 
     def _page(self, viewport: ViewportSize) -> _PageSession:
         assert self._context is not None, "use Renderer as an async context manager"
@@ -422,6 +433,34 @@ async def _card_boxes(page: Page) -> dict[PostRef, tuple[str, FloatRect]]:
             # what lies under its box there is the page's, not the card's.
             boxes[ref] = (frame.url, box)
     return boxes
+
+
+async def _card_frames(page: Page) -> list[Framed]:
+    """Every card frame a platform recognises, with its box on the page (rendered or not)."""
+    frames: list[Framed] = []
+    for frame in page.frames:
+        shown = card_in_frame(frame.url)
+        if shown is None:
+            continue
+        try:
+            holder = await (await frame.frame_element()).bounding_box()
+        except Exception:
+            continue  # a frame gone since
+        box = Box.of(holder["x"], holder["y"], holder["width"], holder["height"]) if holder else None
+        if box is not None:
+            frames.append(Framed(shown[1], box))
+    return frames
+
+
+async def _placed(page: Page, needles: Sequence[str]) -> list[Placed]:
+    """The elements that name one of ``needles``, and their nearest ancestors, with their boxes."""
+    if not needles:
+        return []
+    try:
+        answer = await asyncio.wait_for(page.evaluate(COLLECT, list(needles)), 10)
+    except Exception:
+        return []  # a page that will not say: its citations get no region
+    return placed_from(answer)
 
 
 def _inside(box: FloatRect, frame: FloatRect, slack: float = 2.0) -> bool:

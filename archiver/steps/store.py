@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from .. import __version__
 from ..plumbing.blobs import Blob, BlobStore
 from .changes import GONE, content_change, status_transition
+from .regions import Region
 from ..config import Settings
 from ..plumbing.db import connect, open_db, utcnow
 from ..evidence import phash
@@ -421,10 +422,36 @@ class Store:
         ).fetchone()
         return row[0] if row else None
 
-    def add_article_captures(self, run_id: int, article_id: int, captures: list[CaptureFile]) -> None:
+    def add_article_captures(self, run_id: int, article_id: int, captures: list[CaptureFile]) -> list[int]:
+        """Store an article's captures; their ids, in order."""
         with self.transaction() as c:
-            for capture in captures:
-                self._add_capture(c, run_id, capture, article_id=article_id)
+            return [self._add_capture(c, run_id, capture, article_id=article_id) for capture in captures]
+
+    def add_regions(self, capture_id: int, article_id: int, regions: list[Region]) -> None:
+        """Record where each citation sits in the article's page screenshot ``capture_id``;
+        each row logged once. A citation with no row (none yet, or a run that ended first)
+        gets no region: the box is only ever recorded beside the citation it belongs to."""
+        if not regions:
+            return
+        now = utcnow()
+        with self.transaction() as c:
+            written: list[int] = []
+            for region in regions:
+                if c.execute(
+                    "SELECT 1 FROM article_posts WHERE article_id = ? AND post_id = ? AND link = ?",
+                    (article_id, region.post_id, region.link),
+                ).fetchone() is None:
+                    continue
+                box = region.box
+                cursor = c.execute(
+                    """INSERT OR IGNORE INTO embed_regions (capture_id, article_id, post_id, link, x, y, width, height,
+                                                            element, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (capture_id, article_id, region.post_id, region.link, box.x, box.y, box.width, box.height,
+                     region.element, now),
+                )
+                if cursor.rowcount:
+                    written.append(int(cursor.lastrowid or 0))
+            log_rows(c, "embed_regions", written)
 
     def update_citations(
         self,
