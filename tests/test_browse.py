@@ -4,8 +4,8 @@ a rich archive the real pipeline made (tests/browse_archive.py); the tests asser
 person sees — text, links, badges — never pixels.
 
 One test per task of issue 15, each at both widths, and one that no page is wider than
-its screen. With ARCHIVER_UPDATE_DOCS=1 the article page and a deleted post's page are
-saved into docs/ for the README.
+its screen. With ARCHIVER_UPDATE_DOCS=1 the article page, a deleted post's page and the page of a
+post deleted before capture are saved into docs/ for the README.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def test_article_page_shows_each_cited_posts_fate(site: Site, page: Any) -> None
     assert "Unavailable" in by_link[f"/archive/posts/{a.suspended_later}"]
     assert "Edited" in by_link[f"/archive/posts/{a.edited}"]
     assert "Live" in by_link[f"/archive/posts/{a.live}"]
-    assert all("Cited as embedded post (blockquote)" in text for text in by_link.values())
+    assert all("Cited as embedded post (blockquote), in the article's own text" in text for text in by_link.values())
     # the card opens the post's page, and the article's own page screenshot is there
     assert f"/archive/posts/{a.deleted}" in hrefs(page, "a.archiver-cited-card")
     assert page.locator(".archiver-pageshot img").count() == 1
@@ -309,8 +309,51 @@ def test_post_deleted_before_capture_shows_the_surviving_copy(site: Site, page: 
     assert "The only surviving copy" in surviving
     assert "Unconfirmed: Juliaca airport closed until further notice." in surviving
     assert "Live, deleted, unavailable and unreachable posts" in surviving
-    assert page.locator(".archiver-surviving img").count() == 1  # the article's page, with the embed in it
     assert re.search(r"Deleted\s+already gone when first archived", visible_text(page, ".archiver-status"))
+    # where the article's screenshot shows it: that region, labelled, with the whole screenshot and its hash
+    [stored] = rows(
+        a.data_dir,
+        """SELECT r.id, r.x, r.y, r.width, r.height, r.element, c.path, c.sha256, c.width AS shot_width,
+                  c.height AS shot_height FROM embed_regions r JOIN captures c ON c.id = r.capture_id
+           WHERE r.post_id = ? AND r.article_id = ?""",
+        a.deleted_before_capture, a.mixed,
+    )
+    assert stored["element"] == "blockquote"
+    region = page.locator(".archiver-card .archiver-region")
+    assert region.count() == 1
+    caption = region.locator("figcaption").inner_text()
+    assert re.search(r"From the article's screenshot taken " + UTC_TIME.pattern, caption), caption
+    assert str(stored["sha256"]) in caption and "The box is in log entry" in caption
+    image = region.locator("img")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=image.element_handle())
+    natural = image.evaluate("i => [i.naturalWidth, i.naturalHeight]")
+    x, y, w, h = (int(str(stored[k])) for k in ("x", "y", "width", "height"))
+    crop = (max(0, x - 16), max(0, y - 16), min(int(str(stored["shot_width"])), x + w + 16),
+            min(int(str(stored["shot_height"])), y + h + 16))
+    assert natural == [crop[2] - crop[0], crop[3] - crop[1]]
+    assert image.bounding_box()["width"] <= page.archiver_width
+    # above the fold of a phone too: the surviving copy comes first
+    assert region.bounding_box()["y"] < 900
+    with http() as client:
+        full = client.get(site.url(region.locator("a", has_text="The full screenshot").get_attribute("href")))
+        assert hashlib.sha256(full.content).hexdigest() == stored["sha256"]
+        served = client.get(site.url(image.get_attribute("src")))
+        assert served.headers["content-type"] == "image/png" and "sandbox" in served.headers["content-security-policy"]
+    from PIL import Image
+
+    own = Image.open(a.data_dir / str(stored["path"])).convert("RGB").crop(crop)
+    assert Image.open(io.BytesIO(served.content)).convert("RGB").tobytes() == own.tobytes()  # the screenshot's pixels
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.archiver_width
+    src = image.get_attribute("src")
+
+    # the article's page shows the same region beside the cited post, which has no card
+    page.goto(site.url(f"/archive/articles/{a.mixed}"), wait_until="load")
+    item = page.locator(f"li.archiver-cited-post:has(a.archiver-post-link[href='/archive/posts/{a.deleted_before_capture}'])")
+    assert item.locator("img.archiver-region-img").get_attribute("src") == src
+    assert re.search(r"From the article's screenshot taken " + UTC_TIME.pattern, item.inner_text())
+    assert item.locator(".archiver-nothumb").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.archiver_width
 
 
 # --- 7. changes in words ----------------------------------------------------------------
@@ -412,7 +455,8 @@ def test_article_evidence_bundle(site: Site) -> None:
 def save_docs_screenshots(site: Site, page: Any) -> None:
     suffix = "desktop" if page.archiver_width >= 700 else "phone"
     a = site.archive
-    for name, path in (("article-page", f"/archive/articles/{a.juliaca}"), ("deleted-post", f"/archive/posts/{a.deleted}")):
+    for name, path in (("article-page", f"/archive/articles/{a.juliaca}"), ("deleted-post", f"/archive/posts/{a.deleted}"),
+                       ("surviving-copy", f"/archive/posts/{a.deleted_before_capture}")):
         page.goto(site.url(path), wait_until="load")
         page.evaluate("() => document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
         page.wait_for_function("() => [...document.images].every(i => i.complete)")

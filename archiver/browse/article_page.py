@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from archiver.browse import words
 from archiver.browse.evidence_sheet import sheet
 from archiver.browse.links import Links
+from archiver.browse.regions import for_article, region_view
 
 FORM_WORDS = {
     "blockquote": "embedded post (blockquote)",
@@ -30,8 +31,14 @@ def form_words(form: str) -> str:
     return FORM_WORDS.get(form, form.replace("_", " "))
 
 
-def has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
-    return any(r[1] == column for r in conn.execute(f"PRAGMA table_info({table})"))
+PLACEMENT_WORDS = {"body": "article's own text", "page": "page around the article"}
+"""Where on its page an embed sat (``seen_embeds.placement``), in words."""
+PLACEMENT_SQL = """(SELECT group_concat(DISTINCT s.placement) FROM seen_embeds s
+                    WHERE s.article_id = ap.article_id AND s.link = ap.link AND s.form = ap.form)"""
+
+
+def has_table(conn: sqlite3.Connection, table: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
 
 
 def fetches(conn: sqlite3.Connection, article: sqlite3.Row | dict[str, Any]) -> list[sqlite3.Row]:
@@ -85,6 +92,16 @@ def counts_text(c: dict[str, int]) -> str:
     return " · ".join(parts)
 
 
+def _stem(article_id: int, url: str) -> str:
+    return f"article-{article_id}-{urlsplit(url).hostname or 'article'}"
+
+
+def article_stem(conn: sqlite3.Connection, article_id: int) -> str:
+    """How an article's files are named when saved: ``article-<id>-<host>``."""
+    row = conn.execute("SELECT url FROM articles WHERE id = ?", (article_id,)).fetchone()
+    return _stem(article_id, str(row["url"]) if row else "")
+
+
 def article_context(conn: sqlite3.Connection, links: Links, data_dir: Path, article_id: int) -> dict[str, Any] | None:
     article = conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
     if article is None:
@@ -96,17 +113,18 @@ def article_context(conn: sqlite3.Connection, links: Links, data_dir: Path, arti
            WHERE c.article_id = ? AND c.kind IN ('page_screenshot', 'html') ORDER BY c.id""",
         (article_id,),
     ).fetchall()
-    host = urlsplit(str(article["url"])).hostname or "article"
-    stem = f"article-{article_id}-{host}"
+    stem = _stem(article_id, str(article["url"]))
     shots = [dict(c) for c in own if c["kind"] == "page_screenshot"]
     for s in shots:
         s["url"] = links.file(s["path"], words.file_name(stem, "page", s["captured_at"], "png"))
         s["thumb_url"] = links.file(s["t_path"]) if s["t_path"] else None
         s["when"] = words.when(s["captured_at"])
-    placement = has_column(conn, "article_posts", "placement")
+    # Where on the page each citation sat, as the finder placed it (seen_embeds, from schema
+    # version 11; a citation from before has none to show).
+    placement = PLACEMENT_SQL if has_table(conn, "seen_embeds") else "NULL"
     cited = conn.execute(
         f"""SELECT ap.post_id, ap.link, ap.form, ap.embed_text, ap.first_seen_at, ap.removed_at,
-                   {'ap.placement' if placement else 'NULL'} AS placement,
+                   {placement} AS placement,
                    p.platform, p.native_id, p.url AS post_url, p.author_handle, p.author_name, p.text, p.status,
                    p.first_archived_at, p.last_checked_at, p.created_at,
                    (SELECT max(e.detected_at) FROM events e WHERE e.post_id = p.id AND e.kind = p.status) AS noticed_at,
@@ -125,6 +143,7 @@ def article_context(conn: sqlite3.Connection, links: Links, data_dir: Path, arti
             shot_ids,
         )
     }
+    regions = for_article(conn, article_id)
     posts: dict[int, dict[str, Any]] = {}
     for r in cited:
         entry = posts.get(r["post_id"])
@@ -148,11 +167,16 @@ def article_context(conn: sqlite3.Connection, links: Links, data_dir: Path, arti
                 "posted": words.when(r["created_at"]),
                 "thumb": {"src": links.file(shot["t_path"]), "width": shot["t_width"], "height": shot["t_height"]}
                 if shot is not None and shot["t_path"] else None,
+                # A post with no card of its own is shown by where the article's screenshot shows it.
+                "region": region_view(links, regions[r["post_id"]], stem)
+                if shot is None and r["post_id"] in regions else None,
             }
         if form_words(r["form"]) not in entry["forms"]:
             entry["forms"].append(form_words(r["form"]))
-        if r["placement"] and r["placement"] not in entry["placements"]:
-            entry["placements"].append(r["placement"])
+        for where in str(r["placement"] or "").split(","):
+            said = PLACEMENT_WORDS.get(where)
+            if said and said not in entry["placements"]:
+                entry["placements"].append(said)
         entry["embed_text"] = entry["embed_text"] or r["embed_text"]
         if r["removed_at"] is None:
             entry["removed"] = None

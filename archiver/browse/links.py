@@ -9,7 +9,8 @@ from urllib.parse import quote, urlencode
 from archiver.browse.metadata import DATABASE
 
 ROUTE = "/-/archiver/"
-"""Files are served under /-/archiver/blobs/…; evidence bundles under /-/archiver/evidence/…"""
+"""Files are served under /-/archiver/blobs/…; evidence bundles under /-/archiver/evidence/…;
+regions of page screenshots under /-/archiver/region/…"""
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class Links:
     def query(self, name: str, **args: object) -> str:
         url: str = self.datasette.urls.query(DATABASE, name)
         return f"{url}?{urlencode(args)}" if args else url
+
+    def region(self, region_id: object) -> str:
+        """The crop of an article's page screenshot where a citation sits (an ``embed_regions`` row)."""
+        url: str = self.datasette.urls.path(f"{ROUTE}region/{region_id}.png")
+        return url
 
     def evidence(self, owner: str, owner_id: object) -> str:
         url: str = self.datasette.urls.path(f"{ROUTE}evidence/{owner}/{owner_id}.wacz")

@@ -94,6 +94,27 @@ TABLES: dict[str, dict[str, Any]] = {
             "last_seen_at": "when archiver last saw it there",
         },
     },
+    "embed_regions": {
+        "description": (
+            "Where each citation sits in an article's page screenshot, measured when the page was shot: for a post "
+            "with no card of its own (deleted before capture), the picture of it the article's page gave."
+        ),
+        "sort_desc": "id",
+        "facets": ["element"],
+        "columns": {
+            "id": "archiver's id for the region",
+            "capture_id": "the article's page screenshot (a captures row) the box is in",
+            "article_id": "the citing article",
+            "post_id": "the cited post",
+            "link": "the citation's link, as found in the article (with article_id and post_id: an article_posts row)",
+            "x": "the box's left edge, in the screenshot's pixels",
+            "y": "the box's top edge, in the screenshot's pixels",
+            "width": "the box's width, in pixels",
+            "height": "the box's height, in pixels",
+            "element": "what the box is of: card (the post's rendered card) or the page element's tag (blockquote, a, p…)",
+            "recorded_at": "when the box was measured (as the page was shot)",
+        },
+    },
     "captures": {
         "description": "Every file captured, what it shows and when. Re-captures add rows; nothing is replaced.",
         "sort_desc": "id",
@@ -168,7 +189,7 @@ TABLES: dict[str, dict[str, Any]] = {
         "columns": {
             "seq": "position in the chain",
             "kind": "capture (capture_v2 from schema version 6: with duration and checked_as), status_check, post, "
-                    "article, citation, event, blob, timestamp or wayback",
+                    "article, citation, event, blob, timestamp, wayback, seen_embed or embed_region",
             "ref_table": "the table of the logged row",
             "ref_id": "the logged row's id (empty for blobs and article_posts)",
             "ref_key": "blobs: the SHA-256; article_posts: JSON [article_id, post_id, link]",

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from archiver.browse import words
-from archiver.browse.article_page import form_words
+from archiver.browse.article_page import article_stem, form_words
 from archiver.browse.evidence_sheet import extension, sheet
 from archiver.browse.links import Links
+from archiver.browse.regions import for_post, region_view
 from archiver.queries import outside_of_archive
 
 MEDIA_KINDS = ("photo", "video", "poster", "audio", "captions")
@@ -128,7 +129,10 @@ def post_context(conn: sqlite3.Connection, links: Links, data_dir: Path, post_id
         cited["embed_text"] = cited["embed_text"] or c["embed_text"]
         if c["removed_at"]:
             cited["removed"] = words.when(c["removed_at"])
+    regions = for_post(conn, post_id)
     for cited in citations.values():
+        region = regions.get(cited["article_id"])
+        cited["region"] = region_view(links, region, article_stem(conn, cited["article_id"])) if region else None
         shot = conn.execute(
             """SELECT c.id, c.path, c.captured_at, t.path AS t_path, t.width AS t_width, t.height AS t_height
                FROM captures c LEFT JOIN thumbnails t ON t.capture_id = c.id
@@ -152,6 +156,9 @@ def post_context(conn: sqlite3.Connection, links: Links, data_dir: Path, post_id
         "posted": words.when(post["created_at"]),
         "first_archived": words.when(post["first_archived_at"]),
         "screenshot": screenshots[-1] if screenshots else None,
+        # No card of its own (gone before capture, or its card failed): where the articles'
+        # screenshots show it, one region per citing article.
+        "regions": [] if screenshots else [c["region"] for c in citations.values() if c["region"]],
         "earlier_screenshots": screenshots[:-1],
         "timeline": _timeline(conn, links, post, screenshots),
         "media": media,

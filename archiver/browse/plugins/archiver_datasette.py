@@ -10,7 +10,7 @@ Everything is Datasette's own machinery: templates (row-archive-posts.html,
 row-archive-articles.html, lean ``_table-table-…`` lists, index/database/query pages),
 ``render_cell`` for cells, ``extra_template_vars`` for what a page needs besides its
 row, ``extra_css_urls`` for the stylesheet (screen, phone and print), and
-``register_routes`` for files and evidence bundles.
+``register_routes`` for files, regions of page screenshots and evidence bundles.
 
 Hooks use only arguments that Datasette 0.65 and 1.0 both pass.
 """
@@ -25,9 +25,9 @@ from datasette import hookimpl  # type: ignore[import-untyped]
 from datasette.utils.asgi import Response  # type: ignore[import-untyped]
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from archiver.browse import cells, downloads
+from archiver.browse import cells, downloads, regions
 from archiver.browse.article_page import article_context
-from archiver.browse.files import FileResponse, delivery, is_blob_path
+from archiver.browse.files import SAFETY_HEADERS, FileResponse, delivery, is_blob_path
 from archiver.browse.links import Links
 from archiver.browse.metadata import DATABASE, QUERIES
 from archiver.browse.post_page import post_context
@@ -63,6 +63,7 @@ def register_routes(datasette: Any) -> list[tuple[str, Any]]:
     return [
         (r"^/-/archiver/(?P<path>blobs/.+)$", serve_blob),
         (r"^/-/archiver/evidence/(?P<owner>post|article)/(?P<owner_id>[0-9]{1,18})\.wacz$", serve_evidence),
+        (r"^/-/archiver/region/(?P<region_id>[0-9]{1,18})\.png$", serve_region),
         (r"^/-/archiver/archiver\.css$", serve_stylesheet),
     ]
 
@@ -77,18 +78,51 @@ async def serve_blob(datasette: Any, request: Any) -> Any:
     if db is None or not is_blob_path(path):
         return Response.text("Not found", status=404)
     row = (await db.execute("SELECT mime FROM blobs WHERE path = ?", [path])).first()
-    if row is None:
-        return Response.text("Not found", status=404)
-    root = (Path(db.path).parent / "blobs").resolve()
-    file = (Path(db.path).parent / path).resolve()
-    # A symlink planted in blobs/ must not lead out of it.
-    if root not in file.parents or not file.is_file():
+    file = _stored(db, path)
+    if row is None or file is None:
         return Response.text("Not found", status=404)
     content_type, download_name = delivery(row["mime"], path)
     name = request.args.get("name")
     if name and DOWNLOAD_NAME.match(name):
         return FileResponse(file, content_type, download_name and name, inline_name=None if download_name else name)
     return FileResponse(file, content_type, download_name)
+
+
+def _stored(db: Any, path: str) -> Path | None:
+    """The stored file at ``path`` (a blob path), if it is one inside blobs/."""
+    if not is_blob_path(path):
+        return None
+    root = (Path(db.path).parent / "blobs").resolve()
+    file = (Path(db.path).parent / path).resolve()
+    # A symlink planted in blobs/ must not lead out of it.
+    if root not in file.parents or not file.is_file():
+        return None
+    return file
+
+
+async def serve_region(datasette: Any, request: Any) -> Any:
+    """The region of an article's page screenshot where a citation sits: a crop made on the
+    fly (archiver.browse.regions), served as an image that cannot script."""
+    db = archive_database(datasette)
+    if db is None:
+        return Response.text("Not found", status=404)
+    region_id = int(request.url_vars["region_id"])
+    row = None
+    # An archive from before regions (plain `datasette` on a file not upgraded) has none.
+    if (await db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'embed_regions'")).first():
+        row = (await db.execute(
+            """SELECT r.x, r.y, r.width, r.height, c.path, c.width AS shot_width, c.height AS shot_height
+               FROM embed_regions r JOIN captures c ON c.id = r.capture_id AND c.kind = 'page_screenshot'
+               WHERE r.id = ? AND c.mime = 'image/png'""",
+            [region_id],
+        )).first()
+    file = _stored(db, row["path"]) if row is not None else None
+    png = await regions.crop(file, regions.crop_box(row)) if file is not None and row is not None else None
+    if png is None:
+        return Response.text("Not found", status=404)
+    headers = dict(SAFETY_HEADERS)
+    headers["content-disposition"] = f'inline; filename="region-{region_id}.png"'
+    return Response(png, content_type="image/png", headers=headers)
 
 
 async def serve_evidence(datasette: Any, request: Any) -> Any:
