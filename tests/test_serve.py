@@ -245,6 +245,22 @@ def test_only_stored_files_are_served(served: Served) -> None:
         assert response.headers["content-type"] == "video/mp4" and len(response.content) == video["bytes"]
 
 
+def test_unmatched_urls_answer_404(served: Served) -> None:
+    """Datasette's default error handler prints each error with `rich` when it is installed
+    (as it is here: the test tools bring it), and fails with a 500 when no route matched,
+    for want of an exception in flight. Not found is a 404, with rich or without."""
+    import importlib.util
+
+    assert importlib.util.find_spec("rich") is not None, "this test is about an environment with rich"
+    with http() as client:
+        for path in ("/no-such-page", "/a/b/c/d", "/archive/posts/1/2/3", "/-/archiver/nothing/at/all",
+                     "/-/archiver/evidence/post/..%2Farchive.db", "/archive/no-such-table.json"):
+            response = client.get(served.base + path, follow_redirects=True)
+            assert response.status_code == 404, (path, response.status_code)
+            assert not response.content.startswith(b"SQLite format 3")
+        assert client.get(served.base + "/a/b/c/d.json").json()["status"] == 404
+
+
 def test_captured_html_is_never_served_as_html(served: Served) -> None:
     html = q(served.data_dir, "SELECT path FROM blobs WHERE mime LIKE 'text/html%'")
     assert html, "the article and the card pages were stored"

@@ -18,10 +18,13 @@ Hooks use only arguments that Datasette 0.65 and 1.0 both pass.
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 from datasette import hookimpl  # type: ignore[import-untyped]
+from datasette.utils import await_me_maybe  # type: ignore[import-untyped]
 from datasette.utils.asgi import Response  # type: ignore[import-untyped]
 from jinja2 import ChoiceLoader, FileSystemLoader
 
@@ -184,6 +187,36 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
         return out
 
     return inner
+
+
+@hookimpl(hookwrapper=True)
+def handle_exception(datasette: Any, request: Any, exception: Exception) -> Generator[None, Any, None]:
+    """Datasette's own handler, run with the error in flight.
+
+    Its default handler prints the error with ``rich`` when that is installed, and rich
+    prints only an exception being handled: for a URL no route matches, Datasette calls
+    it with a NotFound it never raised, rich raises, and the answer is a 500 instead of
+    its 404 page. Then the handler is run inside ``except`` of that very NotFound, as it
+    is for every error a view raises; its page and status are Datasette's, unchanged.
+    """
+    in_flight = sys.exc_info()[1] is not None
+    outcome = yield
+    if in_flight:
+        return
+    outcome.force_result([_in_flight(answer, exception) for answer in outcome.get_result()])
+
+
+def _in_flight(answer: Any, exception: Exception) -> Any:
+    if not callable(answer):
+        return answer
+
+    async def run() -> Any:
+        try:
+            raise exception
+        except type(exception):
+            return await await_me_maybe(answer)
+
+    return run
 
 
 @hookimpl
