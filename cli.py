@@ -76,6 +76,12 @@ class ArchiverGroup(click.Group):
     show_default=True,
     help="Data directory: archive.db and the captured files. Env: ARCHIVER_DATA.",
 )
+@click.option(
+    "--blob-store",
+    metavar="URL",
+    help="Where captured files go: file:///PATH (a shared directory) or s3://BUCKET/PREFIX. "
+    "Default: DATA/blobs. Env: ARCHIVER_BLOB_STORE.",
+)
 @click.option("--proxy", help="Proxy URL for every request, the browser's too. Default: HTTPS_PROXY/HTTP_PROXY.")
 @click.option("--browser", "browser_path", help="Chromium binary to drive. Env: ARCHIVER_BROWSER.")
 @click.option(
@@ -84,7 +90,10 @@ class ArchiverGroup(click.Group):
     help="Allow loopback, private and link-local targets (refused by default). For replicas and tests.",
 )
 @click.pass_context
-def cli(ctx: click.Context, data_dir: Path, proxy: str | None, browser_path: str | None, allow_private: bool) -> None:
+def cli(
+    ctx: click.Context, data_dir: Path, blob_store: str | None, proxy: str | None, browser_path: str | None,
+    allow_private: bool,
+) -> None:
     """Archive the social-media posts that news articles embed.
 
     Finds every embedded post in an article, resolves its links, fetches its data,
@@ -93,7 +102,8 @@ def cli(ctx: click.Context, data_dir: Path, proxy: str | None, browser_path: str
     """
     ctx.obj = {
         "settings": Settings.from_env(
-            data_dir=data_dir, proxy=proxy, browser_path=browser_path, allow_private=allow_private or None
+            data_dir=data_dir, blob_store=blob_store, proxy=proxy, browser_path=browser_path,
+            allow_private=allow_private or None,
         )
     }
 

@@ -318,9 +318,10 @@ def provenance(settings: Settings, post: str) -> Provenance:
     """How each capture of a post was made (a URL or the platform's id): run, tools, the
     requests that led to each file. Raises ``NotInArchive`` for an unknown post."""
     from .evidence.provenance import post_provenance
+    from .plumbing.blobstores import reading
 
-    with _archive_db(settings) as conn:
-        found: dict[str, Any] = post_provenance(conn, settings.data_dir, post)
+    with _archive_db(settings) as conn, reading(settings) as storage:
+        found: dict[str, Any] = post_provenance(conn, storage, post)
     return Provenance(found["post"], found["links"], found["captures"])
 
 
@@ -349,10 +350,11 @@ def similar(settings: Settings, image: str, max_distance: int | None = None) -> 
     of its first digits) or an image file. Near: at most ``max_distance`` differing bits
     of 64 (default ``settings.similar_max_distance``). Raises ``ImageNotFound``."""
     from .evidence.phash import near_duplicates
+    from .plumbing.blobstores import reading
 
     distance = settings.similar_max_distance if max_distance is None else max_distance
-    with _archive_db(settings) as conn:
-        target, matches = near_duplicates(conn, settings.data_dir, image, distance)
+    with _archive_db(settings) as conn, reading(settings) as storage:
+        target, matches = near_duplicates(conn, storage, image, distance)
     return Similar(target, distance, matches)
 
 
@@ -445,7 +447,7 @@ def timestamp(
                 done = asyncio.run(timestamps.stamp(store, run_id))
             finally:
                 store.finish_run(run_id)
-        stored = timestamps.stamps(store.conn, settings.data_dir)
+        stored = timestamps.stamps(store.conn, store.blobs.storage)
     finally:
         store.close()
     if pins is not None:
@@ -486,11 +488,12 @@ def export(
     ``ExportError`` when there is nothing to export or it cannot be written.
     """
     from .evidence.wacz import export_wacz
+    from .plumbing.blobstores import reading
 
     if article and post:
         raise ConfigError("export --article or --post, not both")
-    with _archive_db(settings) as conn:
-        return export_wacz(conn, settings.data_dir, out, article=article, post=post)
+    with _archive_db(settings) as conn, reading(settings) as storage:
+        return export_wacz(conn, storage, out, article=article, post=post)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Settings: everything a user can set, in one frozen object.
 
-Defaults come from the environment a user already has (``ARCHIVER_DATA``,
+Defaults come from the environment a user already has (``ARCHIVER_DATA``, ``ARCHIVER_BLOB_STORE``,
 ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``, ``SSL_CERT_FILE``, and archiver's own
 ``ARCHIVER_TSA``, ``ARCHIVER_WAYBACK``); the CLI overrides them.
 These are also the only seams the tests use: a proxy, a CA bundle and endpoints.
@@ -90,6 +90,10 @@ class Settings:
     """Everything a user can set; every library function takes one. Frozen: change with ``replace``."""
 
     data_dir: Path = DEFAULT_DATA_DIR
+    blob_store: str | None = None
+    """Where captured files go: None for ``<data_dir>/blobs``, ``file:///PATH`` for a shared
+    directory, ``s3://BUCKET/PREFIX`` for S3-compatible storage (endpoint and credentials
+    from ``AWS_*`` variables). Env: ``ARCHIVER_BLOB_STORE`` (archiver.plumbing.blobstores)."""
     proxy: str | None = None
     """Proxy for every request, Chromium's included. None: from the environment."""
     no_proxy: str | None = None
@@ -162,6 +166,7 @@ class Settings:
         env = dict(os.environ if env is None else env)
         settings = cls(
             data_dir=Path(env.get("ARCHIVER_DATA") or DEFAULT_DATA_DIR),
+            blob_store=env.get("ARCHIVER_BLOB_STORE") or None,
             proxy=_env_proxy(env),
             no_proxy=env.get("NO_PROXY") or env.get("no_proxy") or None,
             ca_bundle=env.get("SSL_CERT_FILE") or None,

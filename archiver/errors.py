@@ -11,7 +11,8 @@ name here is also an httpx exception's name, so neither can be mistaken for the 
     │   ├── SchemaError        the database is newer than this archiver, or not archiver's
     │   ├── DiskFull           no space (or quota) left to write a file or a row
     │   ├── ReadOnlyStore      the data directory cannot be written (read-only, no permission)
-    │   └── DatabaseLocked     another program held the database past the busy timeout
+    │   ├── DatabaseLocked     another program held the database past the busy timeout
+    │   └── BlobStoreUnreachable  the blob store (S3) did not answer, or refused the request
     ├── NotInArchive           a post, article or image asked for is not in the archive
     │   └── ImageNotFound      neither a capture id, a stored file's SHA-256, nor an image file
     ├── ExportError            an export has nothing in it or cannot be written
@@ -36,6 +37,7 @@ from __future__ import annotations
 __all__ = [
     "ArchiverError",
     "BadStatus",
+    "BlobStoreUnreachable",
     "BlockedURL",
     "BrowserNotFound",
     "ConfigError",
@@ -92,6 +94,10 @@ class ReadOnlyStore(StoreError):
 
 class DatabaseLocked(StoreError):
     """Another program held the database's write lock past the busy timeout."""
+
+
+class BlobStoreUnreachable(StoreError):
+    """The blob store (S3-compatible storage) did not answer, or refused what was asked."""
 
 
 class NotInArchive(ArchiverError):

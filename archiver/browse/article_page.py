@@ -5,9 +5,10 @@ words (fetched, changed, gone) and its evidence sheet."""
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from archiver.plumbing.blobstores import BlobStorage
 
 from archiver.browse import words
 from archiver.browse.evidence_sheet import sheet
@@ -102,7 +103,7 @@ def article_stem(conn: sqlite3.Connection, article_id: int) -> str:
     return _stem(article_id, str(row["url"]) if row else "")
 
 
-def article_context(conn: sqlite3.Connection, links: Links, data_dir: Path, article_id: int) -> dict[str, Any] | None:
+def article_context(conn: sqlite3.Connection, links: Links, storage: BlobStorage, article_id: int) -> dict[str, Any] | None:
     article = conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
     if article is None:
         return None
@@ -192,7 +193,7 @@ def article_context(conn: sqlite3.Connection, links: Links, data_dir: Path, arti
                       for c in reversed(own) if c["kind"] == "html"), None),
         "posts": list(posts.values()),
         "history": history,
-        "evidence": sheet(conn, links, data_dir, article_id=article_id, name_stem=stem),
+        "evidence": sheet(conn, links, storage, article_id=article_id, name_stem=stem),
         "evidence_url": links.evidence("article", article_id),
         "captures_query": links.query("article_captures", article=article_id),
         "first_archived": words.when(article["first_archived_at"]),

@@ -25,16 +25,22 @@ _ONE_AT_A_TIME = threading.Lock()
 """Held in the export's thread (an asyncio primitive would be bound to one event loop)."""
 
 
-def export(db_path: Path, out: Path, *, article_url: str | None = None, post_url: str | None = None) -> None:
-    """Write the WACZ of one article or post to ``out``, reading the archive read-only."""
+def export(
+    db_path: Path, blob_store: str | None, out: Path, *, article_url: str | None = None, post_url: str | None = None
+) -> None:
+    """Write the WACZ of one article or post to ``out``, reading the archive read-only
+    (its files from ``blob_store``: a ``Settings.blob_store``, None for the data directory)."""
     from archiver.evidence.wacz import export_wacz
+    from archiver.plumbing.blobstores import storage_for
 
     with _ONE_AT_A_TIME:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         conn.row_factory = sqlite3.Row
+        storage = storage_for(blob_store, db_path.parent)
         try:
-            export_wacz(conn, db_path.parent, out, article=article_url, post=post_url)
+            export_wacz(conn, storage, out, article=article_url, post=post_url)
         finally:
+            storage.close()  # an S3 storage's local copies go with the export
             conn.close()
 
 
@@ -53,7 +59,7 @@ class TemporaryFileResponse:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
-async def evidence_response(db: Any, owner: str, owner_id: int) -> Any:
+async def evidence_response(db: Any, blob_store: str | None, owner: str, owner_id: int) -> Any:
     from datasette.utils.asgi import Response  # type: ignore[import-untyped]
 
     if owner == "post":
@@ -72,7 +78,7 @@ async def evidence_response(db: Any, owner: str, owner_id: int) -> Any:
     directory = Path(tempfile.mkdtemp(prefix="archiver-evidence-"))
     out = directory / name
     try:
-        await asyncio.to_thread(export, Path(db.path), out, **kwargs)
+        await asyncio.to_thread(export, Path(db.path), blob_store, out, **kwargs)
     except ArchiverError as e:
         shutil.rmtree(directory, ignore_errors=True)
         return Response.text(f"No evidence bundle: {e}", status=404)

@@ -13,6 +13,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from archiver.errors import StoreError
+from archiver.plumbing.blobstores import BlobStorage
+
 from archiver.browse import words
 from archiver.browse.links import Links
 from archiver.evidence.chain import FIELDS, content_sha256
@@ -44,7 +47,7 @@ def _marks(n: int) -> str:
 
 
 def sheet(
-    conn: sqlite3.Connection, links: Links, data_dir: Path, *, post_id: int | None = None, article_id: int | None = None,
+    conn: sqlite3.Connection, links: Links, storage: BlobStorage, *, post_id: int | None = None, article_id: int | None = None,
     name_stem: str,
 ) -> dict[str, Any]:
     """The sheet for one post (its captures and checks) or one article (its own captures)."""
@@ -63,10 +66,9 @@ def sheet(
             label = f"raw answer from {words.source_word(c['source'])}"
         else:
             label = KIND_WORDS.get(kind, kind.replace("_", " "))
-        full = data_dir / c["path"]
         try:
-            size_ok = full.stat().st_size == c["bytes"]
-        except OSError:
+            size_ok = storage.size(c["path"]) == c["bytes"]
+        except (OSError, StoreError):
             size_ok = False
         download_name = words.file_name(name_stem, kind, c["captured_at"], ext)
         files.append(

@@ -9,10 +9,14 @@ as a download, never as live documents on the browser's origin.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archiver.plumbing.blobstores import BlobStorage, Readable
 
 BLOB_PATH = re.compile(r"^blobs/[0-9a-f]{2}/(?:[0-9a-f]{2}/)?[0-9a-f]{64}\.[a-z0-9]{1,8}$")
 """Exactly what BlobStore names a file: blobs/ab/<sha256>.<ext>, or blobs/ab/cd/<sha256>.<ext>
@@ -60,7 +64,7 @@ def delivery(mime: str | None, path: str) -> tuple[str, str | None]:
 
 
 class FileResponse:
-    """A stored file, streamed in large chunks, with the safety headers (Datasette's
+    """A local file, streamed in large chunks, with the safety headers (Datasette's
     response protocol: an object with ``asgi_send``)."""
 
     def __init__(
@@ -79,9 +83,8 @@ class FileResponse:
             headers["content-disposition"] = f'attachment; filename="{self.download_name}"'
         elif self.inline_name:
             headers["content-disposition"] = f'inline; filename="{self.inline_name}"'
-        handle = await asyncio.to_thread(self.file.open, "rb")
+        handle, size = await asyncio.to_thread(self._open)
         try:
-            size = await asyncio.to_thread(lambda: Path(self.file).stat().st_size)
             headers["content-length"] = str(size)
             await send(
                 {
@@ -98,3 +101,21 @@ class FileResponse:
                     break
         finally:
             handle.close()
+
+    def _open(self) -> tuple[Readable, int]:
+        handle = self.file.open("rb")
+        return handle, os.fstat(handle.fileno()).st_size
+
+
+class StoredResponse(FileResponse):
+    """A file of a remote blob storage (S3), streamed from it as it is read."""
+
+    def __init__(
+        self, storage: BlobStorage, key: str, size: int, content_type: str, download_name: str | None,
+        *, inline_name: str | None = None,
+    ) -> None:
+        super().__init__(Path(key), content_type, download_name, inline_name=inline_name)
+        self.storage, self.key, self.size = storage, key, size
+
+    def _open(self) -> tuple[Readable, int]:
+        return self.storage.open(self.key), self.size

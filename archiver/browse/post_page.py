@@ -5,8 +5,9 @@ media, the articles that cite it, and its evidence sheet."""
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from typing import Any
+
+from archiver.plumbing.blobstores import BlobStorage
 
 from archiver.browse import words
 from archiver.browse.article_page import article_stem, form_words
@@ -87,7 +88,7 @@ def _timeline(
     return [e for _, _, e in entries]
 
 
-def post_context(conn: sqlite3.Connection, links: Links, data_dir: Path, post_id: int) -> dict[str, Any] | None:
+def post_context(conn: sqlite3.Connection, links: Links, storage: BlobStorage, post_id: int) -> dict[str, Any] | None:
     """Everything the post page template needs, read in one go on Datasette's read connection."""
     post = conn.execute("SELECT * FROM posts WHERE id = ?", (post_id,)).fetchone()
     if post is None:
@@ -165,7 +166,7 @@ def post_context(conn: sqlite3.Connection, links: Links, data_dir: Path, post_id
         "citations": list(citations.values()),
         "surviving_copy": surviving,
         "quoted": quoted,
-        "evidence": sheet(conn, links, data_dir, post_id=post_id, name_stem=stem),
+        "evidence": sheet(conn, links, storage, post_id=post_id, name_stem=stem),
         # Trusted time (RFC 3161 stamps of the log) and Wayback copies beside the archive's own (issue 16).
         "outside": [{**e.as_dict(), "when": words.when(e.at)} for e in outside_of_archive(conn, post_id)],
         "evidence_url": links.evidence("post", post_id),

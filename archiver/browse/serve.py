@@ -39,14 +39,18 @@ def register_plugin() -> None:
         pm.register(archiver_datasette, name=PLUGIN_NAME)
 
 
-def make_datasette(db_path: Path) -> Any:
-    """A Datasette for this archive, started (its startup hooks run)."""
+def make_datasette(db_path: Path, blob_store: str | None = None) -> Any:
+    """A Datasette for this archive, started (its startup hooks run); its files are read
+    from ``blob_store`` (``Settings.blob_store``; None: beside the database)."""
     from datasette.app import Datasette  # type: ignore[import-untyped]
 
     from archiver.browse.metadata import metadata
 
     register_plugin()
-    ds = Datasette(files=[str(db_path)], metadata=metadata(), settings=DATASETTE_SETTINGS)
+    meta = metadata()
+    if blob_store:
+        meta.setdefault("plugins", {}).setdefault(PLUGIN_NAME, {})["blob_store"] = blob_store
+    ds = Datasette(files=[str(db_path)], metadata=meta, settings=DATASETTE_SETTINGS)
     asyncio.run(ds.invoke_startup())
     return ds
 
@@ -64,7 +68,7 @@ def serve(settings: Settings, *, host: str, port: int, open_browser: bool, annou
     import uvicorn
 
     path = prepare(settings)
-    ds = make_datasette(path)
+    ds = make_datasette(path, settings.blob_store)
     url = f"http://{host}:{port}/archive/posts"
     announce(f"Serving {path} read-only at {url}")
     if open_browser:

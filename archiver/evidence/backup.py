@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from ..config import Settings
 from ..errors import ConfigError, StoreError
 from ..plumbing.blobs import _SYNCFS, _sync_files
+from ..plumbing.blobstores import BlobStorage, open_storage
 from ..plumbing.db import connect
 
 CHUNK = 1024 * 1024
@@ -94,10 +95,11 @@ def backup(settings: Settings, dest: Path, *, workers: int = 4) -> BackupReport:
         raise StoreError(f"cannot create {dest / 'blobs'}: {e}") from e
 
     partial = dest / f".{DB_NAME}.partial"
+    storage = open_storage(settings)
     try:
         blobs = _snapshot(source_db, partial, report)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for outcome in pool.map(lambda row: _copy_blob(data_dir, dest, row), blobs):
+            for outcome in pool.map(lambda row: _copy_blob(storage, dest, row), blobs):
                 kind, size, problem = outcome
                 if kind == "copied":
                     report.copied += 1
@@ -117,6 +119,7 @@ def backup(settings: Settings, dest: Path, *, workers: int = 4) -> BackupReport:
     except OSError as e:
         raise StoreError(f"cannot write the backup in {dest}: {e}") from e
     finally:
+        storage.close()
         partial.unlink(missing_ok=True)
     report.seconds = time.perf_counter() - started
     return report
@@ -150,7 +153,7 @@ def _snapshot(source_db: Path, partial: Path, report: BackupReport) -> list[sqli
     return blobs
 
 
-def _copy_blob(data_dir: Path, dest: Path, row: sqlite3.Row) -> tuple[str, int, str | None]:
+def _copy_blob(storage: BlobStorage, dest: Path, row: sqlite3.Row) -> tuple[str, int, str | None]:
     """("copied" | "already" | "missing" | "refused", bytes copied, a problem or None)."""
     relative, sha256, size = str(row["path"]), str(row["sha256"]), int(row["bytes"])
     parts = PurePosixPath(relative).parts
@@ -162,20 +165,21 @@ def _copy_blob(data_dir: Path, dest: Path, row: sqlite3.Row) -> tuple[str, int, 
             return "already", 0, None
     except FileNotFoundError:
         pass
-    source = data_dir / relative
     tmp = dest / "blobs" / "tmp" / f".tmp-{secrets.token_hex(8)}"
     digest = hashlib.sha256()
     copied = 0
     try:
-        with open(source, "rb", buffering=0) as src, open(tmp, "xb", buffering=0) as out:
-            buffer = bytearray(CHUNK)
-            view = memoryview(buffer)
-            while n := src.readinto(buffer):
-                digest.update(view[:n])
-                out.write(view[:n])
-                copied += n
+        src = storage.open(relative)
+        try:
+            with open(tmp, "xb", buffering=0) as out:
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    copied += len(chunk)
             if _SYNCFS is None:
-                os.fsync(out.fileno())  # else one syncfs() makes every copied file durable at once
+                    os.fsync(out.fileno())  # else one syncfs() makes every copied file durable at once
+        finally:
+            src.close()
     except FileNotFoundError:
         tmp.unlink(missing_ok=True)
         return "missing", 0, f"missing: {relative}: file of {sha256} is gone from the archive"

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ImageNotFound
+from ..plumbing.blobstores import BlobStorage
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -81,10 +82,18 @@ def missing(conn: sqlite3.Connection, run_id: int | None = None) -> list[tuple[s
     return [(r[0], r[1]) for r in conn.execute(sql, params)]
 
 
-def compute(data_dir: Path, todo: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _try_hash_stored(storage: BlobStorage, key: str) -> str | None:
+    try:
+        path = storage.local_path(key)
+    except OSError:
+        return None
+    return _try_hash(path)
+
+
+def compute(storage: BlobStorage, todo: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """(sha256, hash) for each readable image; Pillow releases the GIL while decoding."""
     with ThreadPoolExecutor(max_workers=4) as pool:
-        hashes = pool.map(_try_hash, [data_dir / path for _, path in todo])
+        hashes = pool.map(lambda key: _try_hash_stored(storage, key), [path for _, path in todo])
         return [(sha, h) for (sha, _), h in zip(todo, hashes, strict=True) if h is not None]
 
 
@@ -110,8 +119,8 @@ def record(conn: sqlite3.Connection, sha256: str, digest: str) -> None:
     )
 
 
-def hash_missing(conn: sqlite3.Connection, data_dir: Path, run_id: int | None = None) -> int:
-    hashes = compute(data_dir, missing(conn, run_id))
+def hash_missing(conn: sqlite3.Connection, storage: BlobStorage, run_id: int | None = None) -> int:
+    hashes = compute(storage, missing(conn, run_id))
     store(conn, hashes)
     return len(hashes)
 
@@ -132,7 +141,7 @@ class Match:
         return dict(self.__dict__)
 
 
-def hash_of(conn: sqlite3.Connection, data_dir: Path, image: str) -> tuple[str, str | None]:
+def hash_of(conn: sqlite3.Connection, storage: BlobStorage, image: str) -> tuple[str, str | None]:
     """The hash of ``image``: a capture id, a file's SHA-256 (or a prefix of 8+ digits), or
     an image file's path. Returns (hash, sha256 of the stored file or None)."""
     image = image.strip()
@@ -149,17 +158,19 @@ def hash_of(conn: sqlite3.Connection, data_dir: Path, image: str) -> tuple[str, 
         ).fetchone()
         if known:
             return known[0], row["sha256"]
-        return dhash(data_dir / row["path"]), row["sha256"]
+        return dhash(storage.local_path(row["path"])), row["sha256"]
     path = Path(image).expanduser()
     if path.is_file():
         return dhash(path), None
     raise ImageNotFound(f"{image}: neither a capture id, a stored file's SHA-256, nor an image file")
 
 
-def near_duplicates(conn: sqlite3.Connection, data_dir: Path, image: str, max_distance: int = 10) -> tuple[str, list[Match]]:
+def near_duplicates(
+    conn: sqlite3.Connection, storage: BlobStorage, image: str, max_distance: int = 10
+) -> tuple[str, list[Match]]:
     """Image captures whose hash is within ``max_distance`` bits of ``image``'s, nearest first."""
-    hash_missing(conn, data_dir)
-    target, _ = hash_of(conn, data_dir, image)
+    hash_missing(conn, storage)
+    target, _ = hash_of(conn, storage, image)
     matches: list[Match] = []
     for r in conn.execute(
         """SELECT c.id, c.kind, c.sha256, c.path, c.captured_at, h.hash, p.url AS post_url, a.url AS article_url

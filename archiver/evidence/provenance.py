@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import StoreError
+from ..plumbing.blobstores import BlobStorage, read_bytes
 from ..plumbing.db import utcnow
 from . import phash
 
@@ -41,7 +42,7 @@ async def seal_run(store: Store, run_id: int) -> int | None:
         return None
     todo = phash.missing(store.conn, run_id)
     # Pillow off the event loop and outside any write transaction.
-    phash.store(store.conn, await asyncio.to_thread(phash.compute, store.settings.data_dir, todo))
+    phash.store(store.conn, await asyncio.to_thread(phash.compute, store.blobs.storage, todo))
     document = build(store.conn, run_id, ended_at=utcnow())
     data = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
     blob = await asyncio.to_thread(store.blobs.put, data, "application/json")
@@ -134,19 +135,19 @@ def build(conn: sqlite3.Connection, run_id: int, ended_at: str) -> dict[str, obj
     }
 
 
-def load(data_dir: Path, conn: sqlite3.Connection, run_id: int) -> tuple[sqlite3.Row | None, dict[str, object] | None]:
+def load(storage: BlobStorage, conn: sqlite3.Connection, run_id: int) -> tuple[sqlite3.Row | None, dict[str, object] | None]:
     row = conn.execute(
         "SELECT * FROM captures WHERE run_id = ? AND kind = 'provenance' ORDER BY id DESC LIMIT 1", (run_id,)
     ).fetchone()
     if row is None:
         return None, None
     try:
-        return row, json.loads((data_dir / row["path"]).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return row, json.loads(read_bytes(storage, row["path"]).decode("utf-8"))
+    except (OSError, ValueError, StoreError):
         return row, None
 
 
-def post_provenance(conn: sqlite3.Connection, data_dir: Path, post: str) -> dict[str, object]:
+def post_provenance(conn: sqlite3.Connection, storage: BlobStorage, post: str) -> dict[str, object]:
     """Each capture of a post: its run, the tools, and the requests that led to it."""
     from ..queries import find_post
 
@@ -189,7 +190,7 @@ def post_provenance(conn: sqlite3.Connection, data_dir: Path, post: str) -> dict
             if e["sha256"] == c["sha256"] or e["url"] in sources
             or (platform is not None and platform.names_post(e["url"], native_id))
         ]
-        prov_row, _ = load(data_dir, conn, int(c["run_id"]))
+        prov_row, _ = load(storage, conn, int(c["run_id"]))
         captures.append(
             {
                 "capture_id": c["id"],

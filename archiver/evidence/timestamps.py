@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, Tsa
-from ..errors import ConfigError, FetchError, TimestampError
+from ..errors import ConfigError, FetchError, StoreError, TimestampError
+from ..plumbing.blobstores import BlobStorage, read_bytes
 from ..plumbing.db import utcnow
 from . import chain
 
@@ -287,10 +288,10 @@ def _store(store: Store, run_id: int, answers: list[_Answer]) -> list[Stamp]:
             )
             ids.append(int(cursor.lastrowid or 0))
             chain.append_entry(c, "timestamps", ids[-1])
-    return stamps(store.conn, store.settings.data_dir, ids)
+    return stamps(store.conn, store.blobs.storage, ids)
 
 
-def stamps(conn: sqlite3.Connection, data_dir: Path, ids: Sequence[int] | None = None) -> list[Stamp]:
+def stamps(conn: sqlite3.Connection, storage: BlobStorage, ids: Sequence[int] | None = None) -> list[Stamp]:
     """Stored stamps (those of ``ids``, else all), oldest first, with their answers for pins."""
     where, params = ("", []) if ids is None else (f"WHERE t.id IN ({', '.join('?' * len(ids))})", list(ids))
     if ids is not None and not ids:
@@ -303,8 +304,8 @@ def stamps(conn: sqlite3.Connection, data_dir: Path, ids: Sequence[int] | None =
         params,
     ):
         try:
-            response = base64.b64encode((data_dir / str(r["response_path"])).read_bytes()).decode("ascii")
-        except OSError:
+            response = base64.b64encode(read_bytes(storage, str(r["response_path"]))).decode("ascii")
+        except (OSError, StoreError):
             response = ""
         found.append(Stamp(int(r["id"]), r["tsa"], r["url"], int(r["head_seq"]), r["head_sha256"], r["stated_at"],
                            str(r["response_path"]), str(r["certs_path"]), response))
@@ -419,7 +420,7 @@ class StampCheck:
     not_yet_stamped: dict[str, object] | None = None
 
 
-def check(conn: sqlite3.Connection, data_dir: Path, settings: Settings, pins: Sequence[dict[str, Any]] = ()) -> StampCheck:
+def check(conn: sqlite3.Connection, storage: BlobStorage, settings: Settings, pins: Sequence[dict[str, Any]] = ()) -> StampCheck:
     """Check every stored token and every pin against the log; say what trusted time covers."""
     result = StampCheck()
     configured = {t.name: t for t in settings.tsas}
@@ -443,8 +444,8 @@ def check(conn: sqlite3.Connection, data_dir: Path, settings: Settings, pins: Se
                                     f"at {r['stated_at'][:19]}: the log was rewritten after it was stamped"))
             continue
         try:
-            der = (data_dir / str(r["response_path"])).read_bytes()
-        except OSError:
+            der = read_bytes(storage, str(r["response_path"]))
+        except (OSError, StoreError):
             result.problems.append(("bad_timestamp", where, "the TSA's answer is not in the archive"))
             continue
         tsa = configured.get(r["tsa"])
@@ -460,7 +461,7 @@ def check(conn: sqlite3.Connection, data_dir: Path, settings: Settings, pins: Se
                 continue
         else:
             unconfigured.add(str(r["tsa"]))
-            roots = _stored_roots(data_dir / str(r["certs_path"]))
+            roots = _stored_roots(storage, str(r["certs_path"]))
         try:
             response = check_response(der, str(r["head_sha256"]), int(r["nonce"]) if r["nonce"] else None, roots)
         except TimestampError as e:
@@ -480,12 +481,12 @@ def check(conn: sqlite3.Connection, data_dir: Path, settings: Settings, pins: Se
     return result
 
 
-def _stored_roots(path: Path) -> list[Certificate]:
+def _stored_roots(storage: BlobStorage, key: str) -> list[Certificate]:
     from cryptography import x509
 
     try:
-        certs = x509.load_pem_x509_certificates(path.read_bytes())
-    except (OSError, ValueError):
+        certs = x509.load_pem_x509_certificates(read_bytes(storage, key))
+    except (OSError, ValueError, StoreError):
         return []
     return [c for c in certs if c.subject == c.issuer]
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..plumbing.blobs import journaled_paths
+from ..plumbing.blobstores import BlobStorage, hash_stream, reading
 from ..plumbing.db import open_db
 from ..errors import StoreError
 from . import chain, keys, timestamps
@@ -140,39 +141,44 @@ def verify(
         late = chain.chain_late_now(conn)
         if late:
             report.notes.append(f"{late} rows that predate the log were chained now (late)")
-        _check_files(conn, settings.data_dir, report, workers, on_start, on_advance)
-        _check_log(conn, report)
-        _check_stamps(conn, settings, report, pinned)
+        with reading(settings) as storage:
+            _check_files(conn, storage, settings.data_dir, report, workers, on_start, on_advance)
+            _check_log(conn, report)
+            _check_stamps(conn, settings, storage, report, pinned)
         return report
     finally:
         conn.close()
 
 
-def _walk_blobs(data_dir: Path, report: VerifyReport) -> set[str]:
-    root = data_dir / "blobs"
-    found: set[str] = set()
-    now = time.time()
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = Path(dirpath).relative_to(data_dir).as_posix()
-        if rel_dir == "blobs/tmp":
-            dirnames[:] = []
-            for name in filenames:
-                try:
-                    age = now - (Path(dirpath) / name).stat().st_mtime
-                except FileNotFoundError:
-                    continue
-                # Young ones are being written; old ones a killed run left, which the
-                # next archive or sweep removes. Neither is evidence, so not a problem.
-                if age > TMP_GRACE:
-                    report.notes.append(f"stale temporary file {rel_dir}/{name} ({age / 3600:.1f} h old)")
-            continue
-        for name in filenames:
-            found.add(f"{rel_dir}/{name}")
+def _walk_blobs(storage: BlobStorage, report: VerifyReport) -> set[str]:
+    found = {stored.key for stored in storage.walk()}
+    for name, age in storage.stale_temporaries():
+        # Young ones are being written; old ones a killed run left, which the next
+        # archive or sweep removes. Neither is evidence, so not a problem.
+        if age > TMP_GRACE:
+            report.notes.append(f"stale temporary file {name} ({age / 3600:.1f} h old)")
     return found
+
+
+def hash_stored(storage: BlobStorage, key: str) -> tuple[str, int] | None:
+    """SHA-256 and size of a stored file; None when it is not there (a storage that cannot
+    be reached is a ``StoreError``, not a missing file)."""
+    path = storage.file_path(key)
+    if path is not None:
+        return hash_file(path)
+    try:
+        source = storage.open(key)
+    except FileNotFoundError:
+        return None
+    try:
+        return hash_stream(source)
+    finally:
+        source.close()
 
 
 def _check_files(
     conn: sqlite3.Connection,
+    storage: BlobStorage,
     data_dir: Path,
     report: VerifyReport,
     workers: int | None,
@@ -183,7 +189,7 @@ def _check_files(
     # places it, then writes its row (or settles it: records or removes it, then drops the
     # journal). A file the walk saw is in a journal read after, or its row (or its absence)
     # is visible after that; a file added after the walk is simply not seen.
-    on_disk = _walk_blobs(data_dir, report)
+    on_disk = _walk_blobs(storage, report)
     noted = journaled_paths(data_dir)
     blobs = conn.execute("SELECT sha256, path, bytes FROM blobs ORDER BY path").fetchall()
     listed = {b["path"] for b in blobs}
@@ -198,7 +204,7 @@ def _check_files(
             pending += 1  # placed by a run that is recording it, or that ended before it could
             continue
         still = conn.execute("SELECT 1 FROM blobs WHERE path = ?", (path,)).fetchone()
-        if not still and (data_dir / path).exists():
+        if not still and storage.size(path) is not None:
             report.problems.append(Problem("unreferenced", path, "file under blobs/ that the database does not list"))
     if pending:
         report.notes.append(
@@ -210,7 +216,7 @@ def _check_files(
         on_start(total)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers or min(8, (os.cpu_count() or 2) + 1)) as pool:
-        futures = {pool.submit(hash_file, data_dir / b["path"]): b for b in blobs}
+        futures = {pool.submit(hash_stored, storage, b["path"]): b for b in blobs}
         for future in as_completed(futures):
             b = futures[future]
             result = future.result()
@@ -250,9 +256,11 @@ def _check_log(conn: sqlite3.Connection, report: VerifyReport) -> None:
         report.notes.append(f"log head: #{report.head[0]} {report.head[1]} (keep it elsewhere to pin the log)")
 
 
-def _check_stamps(conn: sqlite3.Connection, settings: Settings, report: VerifyReport, pins: list[dict[str, object]]) -> None:
+def _check_stamps(
+    conn: sqlite3.Connection, settings: Settings, storage: BlobStorage, report: VerifyReport, pins: list[dict[str, object]]
+) -> None:
     """Trusted time: every stored token, every pin (archiver.evidence.timestamps)."""
-    found = timestamps.check(conn, settings.data_dir, settings, pins)
+    found = timestamps.check(conn, storage, settings, pins)
     report.problems += [Problem(kind, where, detail) for kind, where, detail in found.problems]
     report.notes += found.notes
     report.trusted, report.not_yet_stamped = found.trusted, found.not_yet_stamped

@@ -41,6 +41,7 @@ from typing import IO, Any
 
 from .. import __version__
 from ..errors import ExportError, NotInArchive
+from ..plumbing.blobstores import BlobStorage
 
 DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 SCREENSHOT_KINDS = ("screenshot", "page_screenshot")
@@ -107,7 +108,7 @@ class _Export:
     """One export in progress: the WARC writer, what it wrote, the pages found."""
 
     conn: sqlite3.Connection
-    data_dir: Path
+    storage: BlobStorage
     scope: Scope
     writer: Any
     summary: ExportSummary
@@ -125,10 +126,13 @@ class _Export:
             with open(os.devnull, "rb") as empty:
                 yield empty, 0
             return
-        path = self.data_dir / self.paths[sha256]
+        key = self.paths[sha256]
         try:
+            # A file: warcio reads a payload twice (its digest, then the copy).
+            path = self.storage.local_path(key)
             f = path.open("rb")
         except OSError as e:
+            path = Path(key)
             raise ExportError(f"cannot read stored file {path}: {e.strerror or e}") from e
         with f:
             yield f, os.fstat(f.fileno()).st_size
@@ -139,7 +143,7 @@ class _Export:
 
 
 def export_wacz(
-    conn: sqlite3.Connection, data_dir: Path, out: Path, *, article: str | None = None, post: str | None = None
+    conn: sqlite3.Connection, storage: BlobStorage, out: Path, *, article: str | None = None, post: str | None = None
 ) -> ExportSummary:
     """Write the WACZ of the scope (everything, ``article`` or ``post``) to ``out``, atomically."""
     from warcio.warcwriter import WARCWriter  # type: ignore[import-untyped]
@@ -152,7 +156,7 @@ def export_wacz(
     with _staging(out) as work:
         warc = work / WARC_NAME
         with warc.open("wb") as f:
-            export = _Export(conn, data_dir, scope, WARCWriter(f, gzip=True), summary, paths)
+            export = _Export(conn, storage, scope, WARCWriter(f, gzip=True), summary, paths)
             _write_responses(export)
             _write_screenshots(export)
             _write_provenance(export)
@@ -309,7 +313,7 @@ def _write_timestamps(export: _Export, work: Path) -> dict[str, Path]:
         base = f"{stamp.id}-{''.join(ch if ch.isalnum() or ch in '-_.' else '_' for ch in stamp.tsa)}"
         for suffix, stored in ((".tsr", stamp.response_path), (".certs.pem", stamp.certs_path)):
             target = folder / (base + suffix)
-            shutil.copyfile(export.data_dir / stored, target)
+            shutil.copyfile(export.storage.local_path(stored), target)
             members[f"timestamps/{target.name}"] = target
         listed.append({"id": stamp.id, "tsa": stamp.tsa, "url": stamp.url, "head_seq": stamp.head_seq,
                        "head_sha256": stamp.head_sha256, "stated_at": stamp.stated_at,

@@ -1,4 +1,9 @@
-"""Content-addressed, immutable files under ``<data>/blobs/``.
+"""Content-addressed, immutable files, under ``<data>/blobs/`` or in a shared storage.
+
+Where the files go is a ``BlobStorage`` (archiver.plumbing.blobstores): the data
+directory's ``blobs/`` by default, a shared directory, or S3-compatible object storage.
+What follows holds for each; "linked into place" means published there (an upload
+checked by its size, for S3).
 
 A file is written to a temporary name, fsynced, then linked into place under its
 SHA-256, and its directory fsynced: only then may a database row point at it. An
@@ -37,13 +42,15 @@ import mimetypes
 import os
 import re
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import StoreError
+from .blobstores import BlobStorage, DirectoryStorage, Readable
 from .storage_errors import store_error
 
 EXTENSIONS = {
@@ -193,7 +200,8 @@ class BlobWriter:
             if existing is not None:
                 self._file.close()
                 return existing
-            os.fsync(self._file.fileno())
+            if not self._store.storage.remote:
+                os.fsync(self._file.fileno())
             self._file.close()
             return self._store._place(self._tmp, Blob(sha256, self._store.relative_path(sha256, mime), self._size, mime))
         except OSError as e:
@@ -216,16 +224,19 @@ class BlobWriter:
 
 
 class BlobStore:
-    def __init__(self, data_dir: Path, lookup: Lookup | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, lookup: Lookup | None = None, *, storage: BlobStorage | None = None, journaled: bool = True
+    ) -> None:
         """``lookup``: where the database records a hash's file (a ``Store`` gives one), so
-        the same bytes under another content type are found under their first name."""
+        the same bytes under another content type are found under their first name.
+        ``storage``: where the files go (default ``<data_dir>/blobs``). ``journaled``: note
+        placed files for ``Store`` to settle (a process with no database does not)."""
         self.data_dir = data_dir
-        self.root = data_dir / "blobs"
-        self.tmp_dir = self.root / "tmp"
-        try:
-            self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise store_error(e, self.tmp_dir) from e
+        self.storage: BlobStorage = storage if storage is not None else DirectoryStorage(data_dir / "blobs", shared=False)
+        self.root = self.storage.staging.parent
+        self.tmp_dir = self.storage.staging
+        self._journaled = journaled
+        self.storage.prepare()
         self._lookup = lookup
         self._journal: Journal | None = None
         self._journal_lock = threading.Lock()
@@ -255,7 +266,9 @@ class BlobStore:
     def stored(self, sha256: str, size: int, mime: str | None) -> Blob | None:
         """The blob, if these bytes are already stored: under this type's name in either
         layout, or wherever the database says this hash's file is (any type, any layout)."""
-        candidates = (self.relative_path(sha256, mime), self.legacy_path(sha256, mime))
+        candidates: tuple[str, ...] = (self.relative_path(sha256, mime),)
+        if self.storage.legacy_layout:
+            candidates += (self.legacy_path(sha256, mime),)
         for relative in candidates:
             if self._has(relative, size):
                 return Blob(sha256=sha256, path=relative, bytes=size, mime=mime)
@@ -267,15 +280,39 @@ class BlobStore:
 
     def _has(self, relative: str, size: int) -> bool:
         try:
-            return os.stat(os.path.join(self.data_dir, relative)).st_size == size
-        except FileNotFoundError:
-            return False
+            return self.storage.size(relative) == size
+        except OSError as e:
+            raise store_error(e, self.root) from e
+
+    # reading -----------------------------------------------------------------------------
+    def open(self, path: str) -> Readable:
+        """A stored file, for reading (``FileNotFoundError`` when it is not there)."""
+        return self.storage.open(path)
+
+    def local_path(self, path: str) -> Path:
+        """A local file with a stored file's bytes (itself, for a directory storage; a copy
+        kept until ``close()``, for S3): for tools that read files (ffprobe, Pillow, ffmpeg)."""
+        return self.storage.local_path(path)
+
+    def put_file(self, path: Path, mime: str | None) -> Blob:
+        """Store the file at ``path`` (streamed, not read whole)."""
+        writer = self.writer()
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(1024 * 1024):
+                    writer.write(chunk)
+        except BaseException:
+            writer.abort()
+            raise
+        return writer.commit(mime)
 
     def put(self, data: bytes, mime: str | None, *, deferred: bool = False) -> Blob:
         """Store ``data``; with ``deferred`` its file is in place only after ``sync()``."""
         sha256 = hashlib.sha256(data).hexdigest()
         relative = self.relative_path(sha256, mime)
-        existing = self.stored(sha256, len(data), mime)
+        # A remote storage is asked at sync() (no round trip here, on the event loop): its
+        # conditional put finds a blob already there.
+        existing = None if deferred and self.storage.remote else self.stored(sha256, len(data), mime)
         if existing is not None:
             # Already stored (a widget script, an avatar, a shared photo): nothing to write.
             return existing
@@ -314,11 +351,16 @@ class BlobStore:
         try:
             # Noted first (one sync for the batch's notes), then the files.
             self._note([blob for _, blob in deferred])
-            _sync_files(self.root, [tmp for tmp, _ in deferred])
+            self.storage.sync_staged([tmp for tmp, _ in deferred])
             changed: set[Path] = set()
-            for tmp, blob in deferred:
-                self._place(tmp, blob, changed, noted=True)
-            _sync_files(self.root, changed)
+            if self.storage.remote and len(deferred) > 1:
+                # Uploads wait on the network: a few at once.
+                with ThreadPoolExecutor(max_workers=8) as pool:
+                    list(pool.map(lambda d: self._place(d[0], d[1], changed, noted=True), deferred))
+            else:
+                for tmp, blob in deferred:
+                    self._place(tmp, blob, changed, noted=True)
+            self.storage.sync_dirs(changed)
         except BaseException as e:
             with self._deferred_lock:
                 self._deferred[:0] = deferred  # placing is idempotent: the next sync tries again
@@ -348,35 +390,18 @@ class BlobStore:
     def _place(self, tmp: Path, blob: Blob, changed: set[Path] | None = None, *, noted: bool = False) -> Blob:
         """Link ``tmp`` into place as ``blob``, noted in the journal first (unless ``noted``
         already); directories it changed are synced now, or added to ``changed``."""
-        final = self.data_dir / blob.path
-        dirs: list[Path] = []
-        if not final.parent.exists():
-            final.parent.mkdir(parents=True, exist_ok=True)
-            # A new directory entry is only durable once its parent is synced.
-            dirs.append(final.parent.parent)
         if not noted:
             self._note([blob])
-        try:
-            # link() fails if the name exists, unlike rename(): a stored blob is
-            # never replaced, even by the same bytes.
-            os.link(tmp, final)
-        except FileExistsError:
-            if final.stat().st_size != blob.bytes:
-                raise StoreError(f"{blob.path} exists with another size: the store is damaged") from None
-        else:
-            dirs.append(final.parent)
+        if self.storage.publish(tmp, blob, changed):
             with self._unconfirmed_lock:
                 self._unconfirmed[blob.path] = blob
-        if changed is None:
-            for d in dirs:
-                _fsync_path(d)
-        else:
-            changed.update(dirs)
         return blob
 
     # settling -------------------------------------------------------------------------
     def _note(self, blobs: list[Blob]) -> None:
         """Note files about to be placed in this process's journal."""
+        if not self._journaled:
+            return
         with self._journal_lock:
             if self._journal is None:
                 self._journal = Journal(journal_dir(self.data_dir))
@@ -400,6 +425,7 @@ class BlobStore:
             if self._journal is not None:
                 self._journal.close(remove=settled)
                 self._journal = None
+        self.storage.close()
 
     def abandoned(self) -> list[Abandoned]:
         """Journals of processes that ended without settling them, each locked now by this one."""
@@ -435,12 +461,7 @@ class BlobStore:
 
     def remove(self, blob: Blob) -> None:
         """Remove a second file of a hash whose recorded file is another (no row can name it)."""
-        final = self.data_dir / blob.path
-        try:
-            final.unlink()
-        except FileNotFoundError:
-            return
-        _fsync_path(final.parent)
+        self.storage.remove(blob.path)
         with self._unconfirmed_lock:
             self._unconfirmed.pop(blob.path, None)
 
@@ -456,6 +477,13 @@ class BlobStore:
                     leftover.unlink(missing_ok=True)
             except OSError:
                 pass  # gone already, or a read-only directory: tidying is no reason to fail
+        for cache in self.tmp_dir.glob("cache-*"):
+            # A remote storage's local copies, left by a process that died.
+            try:
+                if cache.stat().st_mtime < cutoff:
+                    shutil.rmtree(cache, ignore_errors=True)
+            except OSError:
+                pass
 
 
 def _syncfs() -> object | None:

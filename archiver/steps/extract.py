@@ -36,7 +36,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ContentError, ExtractError, FetchError, ItemError
 from ..platforms.base import MediaItem
-from ..plumbing.blobs import Blob, BlobStore
+from ..plumbing.blobs import BlobStore
 from ..plumbing.net import Fetcher, Kind, OnExchange
 from .media import MediaCopy, check_audio, check_video
 from .store import CaptureFile
@@ -198,7 +198,7 @@ async def _http(fetcher: Fetcher, settings: Settings, message: dict[str, Any]) -
         "status": response.status, "url": response.url, "headers": list(response.headers.multi_items()),
     }
     if response.blob is not None:
-        reply["path"] = str(settings.data_dir / response.blob.path)
+        reply["path"] = str(await asyncio.to_thread(fetcher.blobs.local_path, response.blob.path))
         reply["size"] = response.blob.bytes
     else:
         body = response.body or b""
@@ -259,24 +259,12 @@ async def _keep_file(entry: dict[str, Any], settings: Settings, blobs: BlobStore
     else:
         mime = _AUDIO_EXT_TYPES.get(ext, f"audio/{ext}")
         kind = "audio"
-    blob = await asyncio.to_thread(_put_file, blobs, path, mime)
+    blob = await asyncio.to_thread(blobs.put_file, path, mime)
     item = MediaItem(kind, url, content_type=mime)  # type: ignore[arg-type]
-    stored = settings.data_dir / blob.path
+    stored = await asyncio.to_thread(blobs.local_path, blob.path)
     if kind == "video":
         return await check_video(item, blob, stored, mime)
     return await check_audio(item, blob, stored, mime)
-
-
-def _put_file(blobs: BlobStore, path: Path, mime: str) -> Blob:
-    writer = blobs.writer()
-    try:
-        with path.open("rb") as f:
-            while chunk := f.read(1024 * 1024):
-                writer.write(chunk)
-    except BaseException:
-        writer.abort()
-        raise
-    return writer.commit(mime)
 
 
 def _needs_merge(parts: list[MediaCopy]) -> bool:
@@ -294,10 +282,12 @@ async def _merge(parts: list[MediaCopy], settings: Settings, blobs: BlobStore, w
     if exe is None:
         raise ContentError("ffmpeg not installed", video.item.url)
     out = workdir / "merged.mp4"
+    video_file = await asyncio.to_thread(blobs.local_path, video.blob.path)
+    audio_file = await asyncio.to_thread(blobs.local_path, audio.blob.path)
     args = [
         "-nostdin", "-v", "error", "-y", "-protocol_whitelist", "file",
-        "-i", "file:" + str((settings.data_dir / video.blob.path).resolve()),
-        "-i", "file:" + str((settings.data_dir / audio.blob.path).resolve()),
+        "-i", "file:" + str(video_file.resolve()),
+        "-i", "file:" + str(audio_file.resolve()),
         "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4",
         "file:" + str(out),
     ]
@@ -315,9 +305,9 @@ async def _merge(parts: list[MediaCopy], settings: Settings, blobs: BlobStore, w
     if proc.returncode != 0 or not out.is_file():
         reason = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
         raise ContentError(f"ffmpeg could not copy the streams into MP4 ({reason[0][:200]})", video.item.url)
-    blob = await asyncio.to_thread(_put_file, blobs, out, "video/mp4")
+    blob = await asyncio.to_thread(blobs.put_file, out, "video/mp4")
     item = MediaItem("video", video.item.url, content_type="video/mp4")
-    merged = await check_video(item, blob, settings.data_dir / blob.path, "video/mp4")
+    merged = await check_video(item, blob, await asyncio.to_thread(blobs.local_path, blob.path), "video/mp4")
     merged.checked_as["derived_from"] = [video.blob.sha256, audio.blob.sha256]
     merged.checked_as["made_by"] = "ffmpeg -c copy"
     return merged

@@ -148,7 +148,7 @@ async def _copy(fetcher: Fetcher, settings: Settings, item: MediaItem) -> MediaC
         verdict: dict[str, object] = {"tool": f"Pillow {pillow}", "format": info.mime}
         return MediaCopy(item, blob, info.mime, info.width, info.height, checked_as=verdict)
     claimed = response.content_type or (item.content_type or "").lower() or ("video/mp4" if item.kind == "video" else "")
-    path = settings.data_dir / blob.path
+    path = await asyncio.to_thread(fetcher.blobs.local_path, blob.path)
     if item.kind == "video" and claimed in PLAYLIST_TYPES:
         data = response.body if response.body is not None else await asyncio.to_thread(_read_text_file, path, item.url)
         playlist = check_playlist(data, item.url)

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..plumbing.blobs import Blob, BlobStore
+from ..plumbing.blobstores import open_storage
 from .changes import GONE, content_change, status_transition
 from .regions import Region
 from ..config import Settings
@@ -112,7 +113,7 @@ class Store:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.schedule = Schedule.parse(settings.schedule)
-        self.blobs = BlobStore(settings.data_dir, lookup=self._recorded_path)
+        self.blobs = BlobStore(settings.data_dir, lookup=self._recorded_path, storage=open_storage(settings))
         self._lookup_conn: sqlite3.Connection | None = None
         self._lookup_lock = threading.Lock()
         self._pending_exchanges: list[tuple[int, str, Exchange]] = []
@@ -184,14 +185,14 @@ class Store:
         duplicates: list[Blob] = []
         with self.transaction() as c:
             for blob in files:
-                if not (self.settings.data_dir / blob.path).is_file():
+                if self.blobs.storage.size(blob.path) is None:
                     continue  # never linked (the process died first), or removed already
                 row = c.execute("SELECT path FROM blobs WHERE sha256 = ?", (blob.sha256,)).fetchone()
                 if row is None:
                     self._register_blob(c, blob)
                 elif (
                     row["path"] != blob.path
-                    and (self.settings.data_dir / row["path"]).is_file()
+                    and self.blobs.storage.size(row["path"]) is not None
                     and not self._names_file(c, blob)
                 ):
                     duplicates.append(blob)
@@ -199,7 +200,7 @@ class Store:
             try:
                 self.blobs.remove(blob)
             except OSError as e:
-                raise store_error(e, self.settings.data_dir / blob.path) from e
+                raise store_error(e, self.blobs.root / blob.path) from e
 
     @staticmethod
     def _names_file(c: sqlite3.Connection, blob: Blob) -> bool:

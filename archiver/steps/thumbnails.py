@@ -155,7 +155,7 @@ def derive_file(blobs: BlobStore, kind: str, blob: Blob) -> Derived:
     from PIL import Image
 
     try:
-        with Image.open(blobs.data_dir / blob.path) as image:
+        with Image.open(blobs.local_path(blob.path)) as image:
             _check_size(image)
             large = image.width * image.height > LARGE_PIXELS
             with _large_decode if large else contextlib.nullcontext():

@@ -17,6 +17,8 @@ Hooks use only arguments that Datasette 0.65 and 1.0 both pass.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 import sys
 from collections.abc import Generator
@@ -30,10 +32,12 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from archiver.browse import cells, downloads, regions
 from archiver.browse.article_page import article_context
-from archiver.browse.files import SAFETY_HEADERS, FileResponse, delivery, is_blob_path
+from archiver.browse.files import SAFETY_HEADERS, FileResponse, StoredResponse, delivery, is_blob_path
 from archiver.browse.links import Links
 from archiver.browse.metadata import DATABASE, QUERIES
 from archiver.browse.post_page import post_context
+from archiver.errors import StoreError
+from archiver.plumbing.blobstores import STORE_ENV, BlobStorage, DirectoryStorage, storage_for
 
 BROWSE = Path(__file__).resolve().parent.parent
 TEMPLATES = BROWSE / "templates"
@@ -81,26 +85,61 @@ async def serve_blob(datasette: Any, request: Any) -> Any:
     if db is None or not is_blob_path(path):
         return Response.text("Not found", status=404)
     row = (await db.execute("SELECT mime FROM blobs WHERE path = ?", [path])).first()
-    file = _stored(db, path)
-    if row is None or file is None:
+    if row is None:
         return Response.text("Not found", status=404)
     content_type, download_name = delivery(row["mime"], path)
     name = request.args.get("name")
+    inline_name = None
     if name and DOWNLOAD_NAME.match(name):
-        return FileResponse(file, content_type, download_name and name, inline_name=None if download_name else name)
-    return FileResponse(file, content_type, download_name)
+        download_name, inline_name = download_name and name, None if download_name else name
+    storage = blob_storage(datasette, db)
+    if isinstance(storage, DirectoryStorage):
+        root = storage.root.resolve()
+        file = storage.file(path).resolve()
+        # A symlink planted in blobs/ must not lead out of it.
+        if root not in file.parents or not file.is_file():
+            return Response.text("Not found", status=404)
+        return FileResponse(file, content_type, download_name, inline_name=inline_name)
+    try:
+        size = await asyncio.to_thread(storage.size, path)
+    except StoreError as e:
+        return Response.text(f"Stored file not available: {e}", status=503)
+    if size is None:
+        return Response.text("Not found", status=404)
+    return StoredResponse(storage, path, size, content_type, download_name, inline_name=inline_name)
 
 
-def _stored(db: Any, path: str) -> Path | None:
-    """The stored file at ``path`` (a blob path), if it is one inside blobs/."""
+def blob_storage(datasette: Any, db: Any) -> BlobStorage:
+    """Where the archive's files are: the plugin's ``blob_store`` setting (``archiver serve``
+    passes ``Settings.blob_store``), else ``ARCHIVER_BLOB_STORE``, else beside the database."""
+    storage = getattr(datasette, "_archiver_storage", None)
+    if storage is None:
+        storage = storage_for(blob_store_setting(datasette), Path(db.path).parent)
+        datasette._archiver_storage = storage
+    return storage
+
+
+def blob_store_setting(datasette: Any) -> str | None:
+    config = datasette.plugin_config("archiver") or {}
+    return config.get("blob_store") or os.environ.get(STORE_ENV) or None
+
+
+async def _stored(datasette: Any, db: Any, path: str) -> Path | None:
+    """A local copy of the stored file at ``path`` (a blob path), if it is one inside the
+    blob store (for a directory: inside blobs/, a planted symlink leading nowhere else)."""
     if not is_blob_path(path):
         return None
-    root = (Path(db.path).parent / "blobs").resolve()
-    file = (Path(db.path).parent / path).resolve()
-    # A symlink planted in blobs/ must not lead out of it.
-    if root not in file.parents or not file.is_file():
+    storage = blob_storage(datasette, db)
+    if isinstance(storage, DirectoryStorage):
+        root = storage.root.resolve()
+        file = storage.file(path).resolve()
+        if root not in file.parents or not file.is_file():
+            return None
+        return file
+    try:
+        return await asyncio.to_thread(storage.local_path, path)
+    except (StoreError, OSError):
         return None
-    return file
 
 
 async def serve_region(datasette: Any, request: Any) -> Any:
@@ -119,7 +158,7 @@ async def serve_region(datasette: Any, request: Any) -> Any:
                WHERE r.id = ? AND c.mime = 'image/png'""",
             [region_id],
         )).first()
-    file = _stored(db, row["path"]) if row is not None else None
+    file = await _stored(datasette, db, row["path"]) if row is not None else None
     png = await regions.crop(file, regions.crop_box(row)) if file is not None and row is not None else None
     if png is None:
         return Response.text("Not found", status=404)
@@ -134,7 +173,7 @@ async def serve_evidence(datasette: Any, request: Any) -> Any:
     if db is None:
         return Response.text("Not found", status=404)
     owner, owner_id = request.url_vars["owner"], int(request.url_vars["owner_id"])
-    return await downloads.evidence_response(db, owner, owner_id)
+    return await downloads.evidence_response(db, blob_store_setting(datasette), owner, owner_id)
 
 
 async def serve_stylesheet(datasette: Any, request: Any) -> Any:
@@ -174,11 +213,11 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
                 pk = int(request.url_vars.get("pks", ""))
             except ValueError:
                 return out
-            data_dir = Path(db.path).parent
+            storage = blob_storage(datasette, db)
             if table == "posts":
-                out["archiver_post"] = await db.execute_fn(lambda conn: post_context(conn, links, data_dir, pk))
+                out["archiver_post"] = await db.execute_fn(lambda conn: post_context(conn, links, storage, pk))
             else:
-                out["archiver_article"] = await db.execute_fn(lambda conn: article_context(conn, links, data_dir, pk))
+                out["archiver_article"] = await db.execute_fn(lambda conn: article_context(conn, links, storage, pk))
         if view_name == "database" or template.startswith("query"):
             out["archiver_articles"] = [
                 {"id": r["id"], "title": r["title"] or r["url"]}
