@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from .errors import (
         ArchiverError,
         BadStatus,
+        BlobStoreUnreachable,
         BlockedURL,
         BrowserNotFound,
         ConfigError,
@@ -102,7 +103,7 @@ if TYPE_CHECKING:
 
 _COMMANDS = ("archive", "backup", "find", "sweep", "unwatch", "deleted", "history", "provenance", "similar", "verify",
              "export", "keygen", "serve", "doctor", "timestamp")
-_ERRORS = ("ArchiverError", "BadStatus", "BlockedURL", "BrowserNotFound", "ConfigError", "ContentError",
+_ERRORS = ("ArchiverError", "BadStatus", "BlobStoreUnreachable", "BlockedURL", "BrowserNotFound", "ConfigError", "ContentError",
            "DatabaseLocked", "DiskFull", "ExportError", "ExtractError", "FetchError", "ImageNotFound", "ItemError",
            "LockHeld", "NetworkFailure", "NotifyError", "NotInArchive", "RateLimited", "ReadOnlyStore", "RenderError",
            "SchemaError", "StoreError", "TimestampError", "TooLarge", "TooManyHops")
@@ -132,6 +133,7 @@ __all__ = [
     "ArchiverError",
     "BackupReport",
     "BadStatus",
+    "BlobStoreUnreachable",
     "BlockedURL",
     "BrowserNotFound",
     "Check",

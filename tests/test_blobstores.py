@@ -24,7 +24,8 @@ from archiver.errors import ConfigError, StoreError
 from archiver.evidence.verify import verify
 from archiver.pipeline import archive
 from archiver.plumbing.blobstores import (
-    DirectoryStorage, S3Storage, blob_from_ref, blob_ref, storage_for, worker_blobs,
+    SMALL_PUT, DirectoryStorage, S3Storage, blob_from_ref, blob_ref, hash_stream, open_storage, storage_for,
+    worker_blobs,
 )
 from tests.conftest import fake_settings
 from tests.fakeplatform import FakePlatform
@@ -182,6 +183,35 @@ def test_a_worker_without_a_database_writes_blobs_once_and_hands_back_references
         relay.close()
     with pytest.raises(StoreError):
         blob_from_ref({**refs[0], "path": "blobs/00/" + "0" * 64 + ".png"})
+
+
+def test_large_files_go_up_in_parts_and_come_back_whole(tmp_path: Path, s3_env: S3Server) -> None:
+    settings = Settings(data_dir=tmp_path / "worker", blob_store=s3_location(tmp_path))
+    big = tmp_path / "video.mp4"
+    with big.open("wb") as f:  # over the one-PUT limit: a multipart upload
+        for i in range(SMALL_PUT // (1024 * 1024) + 3):
+            f.write(hashlib.sha256(str(i).encode()).digest() * 32768)
+    sha = hashlib.sha256(big.read_bytes()).hexdigest()
+    blobs = worker_blobs(settings)
+    try:
+        blob = blobs.put_file(big, "video/mp4")
+        again = blobs.put_file(big, "video/mp4")  # there already: found, not sent again
+    finally:
+        blobs.close(settled=True)
+    assert blob == again and blob.sha256 == sha and blob.bytes == big.stat().st_size
+    assert s3_env.unfinished_uploads() == []
+    storage = open_storage(settings)
+    try:
+        source = storage.open(blob.path)
+        try:
+            assert hash_stream(source) == (sha, blob.bytes)
+        finally:
+            source.close()
+        local = storage.local_path(blob.path)  # downloaded, for a tool that reads files
+        assert hashlib.sha256(local.read_bytes()).hexdigest() == sha
+    finally:
+        storage.close()
+    assert not local.exists(), "local copies go with the storage"
 
 
 def test_an_upload_killed_midway_leaves_no_object_and_the_next_run_completes(

@@ -94,10 +94,10 @@ class FileResponse:
                 }
             )
             while True:
-                chunk = await asyncio.to_thread(handle.read, CHUNK)
-                more = len(chunk) == CHUNK
-                await send({"type": "http.response.body", "body": chunk, "more_body": more})
-                if not more:
+                # Until an empty read: a stream (S3) may give less than asked before its end.
+                chunk = bytes(await asyncio.to_thread(handle.read, CHUNK))
+                await send({"type": "http.response.body", "body": chunk, "more_body": bool(chunk)})
+                if not chunk:
                     break
         finally:
             handle.close()

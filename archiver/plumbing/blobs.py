@@ -356,10 +356,10 @@ class BlobStore:
             if self.storage.remote and len(deferred) > 1:
                 # Uploads wait on the network: a few at once.
                 with ThreadPoolExecutor(max_workers=8) as pool:
-                    list(pool.map(lambda d: self._place(d[0], d[1], changed, noted=True), deferred))
+                    list(pool.map(lambda d: self._place(d[0], d[1], changed, noted=True, keep=False), deferred))
             else:
                 for tmp, blob in deferred:
-                    self._place(tmp, blob, changed, noted=True)
+                    self._place(tmp, blob, changed, noted=True, keep=False)
             self.storage.sync_dirs(changed)
         except BaseException as e:
             with self._deferred_lock:
@@ -387,12 +387,14 @@ class BlobStore:
     def writer(self) -> BlobWriter:
         return BlobWriter(self)
 
-    def _place(self, tmp: Path, blob: Blob, changed: set[Path] | None = None, *, noted: bool = False) -> Blob:
+    def _place(
+        self, tmp: Path, blob: Blob, changed: set[Path] | None = None, *, noted: bool = False, keep: bool = True
+    ) -> Blob:
         """Link ``tmp`` into place as ``blob``, noted in the journal first (unless ``noted``
         already); directories it changed are synced now, or added to ``changed``."""
         if not noted:
             self._note([blob])
-        if self.storage.publish(tmp, blob, changed):
+        if self.storage.publish(tmp, blob, changed, keep=keep):
             with self._unconfirmed_lock:
                 self._unconfirmed[blob.path] = blob
         return blob

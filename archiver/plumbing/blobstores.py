@@ -94,9 +94,11 @@ class BlobStorage(Protocol):
         """Make staged files durable (before their publication is noted and done)."""
         ...
 
-    def publish(self, tmp: Path, blob: Blob, changed: set[Path] | None) -> bool:
+    def publish(self, tmp: Path, blob: Blob, changed: set[Path] | None, *, keep: bool = True) -> bool:
         """Put the finished file ``tmp`` under ``blob.path``: True if placed now, False if
-        there already. Directory entries to sync go to ``changed``, or are synced now."""
+        there already. Directory entries to sync go to ``changed``, or are synced now.
+        ``keep``: a remote storage keeps a local copy for ``local_path`` (not for the many
+        small answers a sweep stores, which nothing reads back)."""
         ...
 
     def sync_dirs(self, dirs: Iterable[Path]) -> None: ...
@@ -188,7 +190,7 @@ class DirectoryStorage:
         else:
             _sync_files(self.root, paths)
 
-    def publish(self, tmp: Path, blob: Blob, changed: set[Path] | None) -> bool:
+    def publish(self, tmp: Path, blob: Blob, changed: set[Path] | None, *, keep: bool = True) -> bool:
         final = self.file(blob.path)
         dirs: list[Path] = []
         if not final.parent.exists():
@@ -359,7 +361,7 @@ class S3Storage:
     def sync_staged(self, paths: Iterable[Path]) -> None:
         pass  # uploaded from the staged file; nothing local needs to survive a power cut
 
-    def publish(self, tmp: Path, blob: Blob, changed: set[Path] | None) -> bool:
+    def publish(self, tmp: Path, blob: Blob, changed: set[Path] | None, *, keep: bool = True) -> bool:
         import obstore
         from obstore.exceptions import AlreadyExistsError
 
@@ -384,7 +386,8 @@ class S3Storage:
             raise StoreError(
                 f"blob store {self.url}: {blob.path} is {stored} bytes there, not {blob.bytes}: the store is damaged"
             )
-        self._keep(tmp, blob.path)
+        if keep:
+            self._keep(tmp, blob.path)
         return placed
 
     def sync_dirs(self, dirs: Iterable[Path]) -> None:
