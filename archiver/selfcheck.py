@@ -54,6 +54,8 @@ def diagnose(settings: Settings) -> DoctorReport:
     report.checks.append(asyncio.run(_browser(settings)))
     report.checks.append(asyncio.run(_ffprobe()))
     report.checks.append(_database(settings))
+    if settings.blob_store:
+        report.checks.append(_blob_store(settings))
     if settings.proxy:
         report.checks.append(Check("proxy", True, settings.proxy.split("@")[-1]))
     return report
@@ -142,6 +144,23 @@ def _database(settings: Settings) -> Check:
         )
     note = "" if version == target else f", will be upgraded to {target} on the next run"
     return Check("database", True, f"{path}: schema {version}{note}, {posts} posts, journal {mode}, {sqlite_version}")
+
+
+def _blob_store(settings: Settings) -> Check:
+    """A shared blob store answers: the directory is there, the bucket answers a lookup."""
+    from .plumbing.blobstores import open_storage
+
+    try:
+        storage = open_storage(settings)
+        try:
+            if not storage.remote:
+                storage.prepare()  # refuses a shared directory that is not there
+            storage.size("blobs/00/" + "0" * 64 + ".bin")  # a lookup of a file no one stores
+        finally:
+            storage.close()
+    except ArchiverError as e:
+        return Check("blob store", False, str(e), "mount the directory, or check AWS_ENDPOINT_URL, the keys and the bucket")
+    return Check("blob store", True, storage.url)
 
 
 def _missing_parts(conn: sqlite3.Connection) -> list[str]:

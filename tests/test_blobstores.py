@@ -294,6 +294,8 @@ def test_a_shared_directory_that_is_not_mounted_is_refused_not_made(tmp_path: Pa
     with pytest.raises(StoreError, match=r"is not there \(not mounted\?\)"):
         api.archive(["https://example.com/a"], settings)
     assert not missing.exists()
+    check = next(c for c in api.doctor(settings).checks if c.name == "blob store")
+    assert not check.ok and "not mounted" in check.detail
 
 
 def test_blob_store_settings(tmp_path: Path) -> None:
