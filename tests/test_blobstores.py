@@ -110,6 +110,11 @@ def test_an_article_archived_into_a_shared_store_verifies_serves_exports_and_bac
     summary = archive([S.JULIACA_URL], settings)
     assert summary.ok, summary.errors
     assert summary.posts_captured == len(S.JULIACA_IDS)
+    # A sweep stores its answers deferred, and uploads them together before their rows.
+    checks = count(settings, "SELECT count(*) FROM status_checks")
+    swept = api.sweep(settings, everything=True)
+    assert swept.ok, swept.errors
+    assert count(settings, "SELECT count(*) FROM status_checks") >= checks + len(S.JULIACA_IDS)
 
     # Nothing stored beside the database: every file is in the store, whole.
     assert not (settings.data_dir / "blobs").exists()
