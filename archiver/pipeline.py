@@ -622,7 +622,8 @@ class Session:
             except ItemError as e:
                 problems.append(str(e))
             else:
-                self.store.add_run_tool(self.run_id, extraction.tool)
+                for tool in (extraction.tool, *extraction.more_tools):
+                    self.store.add_run_tool(self.run_id, tool)
                 captures.extend(extraction.captures)
                 problems.extend(extraction.problems)
                 if not any(item.kind == "poster" for item in items):
@@ -636,7 +637,9 @@ class Session:
             elif isinstance(result, BaseException):
                 raise result
             else:
-                captures.append(result.capture())
+                captures.extend(result.captures())
+                for tool in result.tools:
+                    self.store.add_run_tool(self.run_id, tool)
                 if result.shortfall:
                     problems.append(f"{item.kind} incomplete: {item.url}: {result.shortfall}")
         return captures, problems

@@ -219,6 +219,10 @@ def test_an_article_of_videos_is_archived_and_a_sweep_sees_a_deletion(
     assert hops and hops[0]["final_url"] == TT.url
     tools = json.loads(rows(settings, "SELECT tools FROM runs")[0]["tools"])
     assert tools["yt-dlp"].startswith("yt-dlp 20")
+    # ffmpeg merged YouTube's streams: its version is the run's too, and the merged file's.
+    assert tools["ffmpeg"].startswith("ffmpeg ") and tools["ffmpeg"] != "ffmpeg "
+    merged = next(c for c in yt if c["source"] == "merged")
+    assert json.loads(merged["checked_as"])["made_with"] == tools["ffmpeg"]
     assert assert_files_intact(settings) > 0
     # Every request yt-dlp made is an exchange of the run.
     urls = {r["url"] for r in rows(settings, "SELECT url FROM exchanges")}

@@ -178,6 +178,9 @@ class MediaItem:
     """A lesser copy (a CDN's re-encoding) to keep only when ``url`` cannot be had: the
     capture then says so (``checked_as.substitute``)."""
     fallback_content_type: str | None = None
+    sha256: str | None = None
+    """The SHA-256 (hex) the platform says ``url``'s bytes have (a Bluesky blob's CID):
+    bytes that differ are refused as the original, a per-post media error."""
 
 
 @dataclass

@@ -7,7 +7,8 @@ A platform whose media are not plain files names the page they play on
 - every file it downloaded, as served (a video-only and an audio-only stream stay two
   files), each checked by ffprobe like any other video (:mod:`archiver.steps.media`);
 - when the best quality came as separate streams, one MP4 merged from them without
-  re-encoding (``ffmpeg -c copy``), checked again, as a derived capture (source ``merged``);
+  re-encoding (``ffmpeg -c copy``, :mod:`archiver.plumbing.ffmpeg`), checked again, as a
+  derived capture (source ``merged``), ffmpeg's version recorded for the run;
 - the poster yt-dlp names, copied by archiver's own client (a ``poster`` capture);
 - yt-dlp's version, for the run (``runs.tools``).
 
@@ -38,7 +39,8 @@ from ..errors import ContentError, ExtractError, FetchError, ItemError
 from ..platforms.base import MediaItem
 from ..plumbing.blobs import BlobStore
 from ..plumbing.net import Fetcher, Kind, OnExchange
-from .media import MediaCopy, check_audio, check_video
+from ..plumbing import ffmpeg
+from .media import AUDIO_TYPES, VIDEO_TYPES, MediaCopy, check_audio, check_video
 from .store import CaptureFile
 
 SOURCE = "yt-dlp"
@@ -74,6 +76,8 @@ class Extraction:
     """Posters yt-dlp named, for archiver's own client to copy."""
     problems: list[str] = field(default_factory=list)
     """What could not be kept: the post is archived, and not complete."""
+    more_tools: list[str] = field(default_factory=list)
+    """Other outside tools used: ``ffmpeg <version>`` when it merged streams."""
 
 
 def available() -> bool:
@@ -242,6 +246,8 @@ async def _keep(done: dict[str, Any], settings: Settings, blobs: BlobStore, page
                 extraction.problems.append(f"merged MP4 not made: {e}")
             else:
                 extraction.captures.append(replace(merged.capture(), source=MERGED))
+                if str(merged.checked_as.get("made_with")) not in extraction.more_tools:
+                    extraction.more_tools.append(str(merged.checked_as["made_with"]))
     return extraction
 
 
@@ -278,38 +284,20 @@ async def _merge(parts: list[MediaCopy], settings: Settings, blobs: BlobStore, w
     """One MP4 of the best video and audio streams, copied (``-c copy``), never re-encoded."""
     video = next(p for p in parts if p.item.kind == "video")
     audio = next(p for p in parts if p.item.kind == "audio")
-    exe = shutil.which("ffmpeg")
-    if exe is None:
-        raise ContentError("ffmpeg not installed", video.item.url)
     out = workdir / "merged.mp4"
     video_file = await asyncio.to_thread(blobs.local_path, video.blob.path)
     audio_file = await asyncio.to_thread(blobs.local_path, audio.blob.path)
-    args = [
-        "-nostdin", "-v", "error", "-y", "-protocol_whitelist", "file",
-        "-i", "file:" + str(video_file.resolve()),
-        "-i", "file:" + str(audio_file.resolve()),
-        "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4",
-        "file:" + str(out),
-    ]
-    proc = await asyncio.create_subprocess_exec(
-        exe, *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    tool = await ffmpeg.remux(
+        # Each read by the demuxer its check found it to be (archiver.steps.media).
+        [(VIDEO_TYPES[video.mime], video_file), (AUDIO_TYPES[audio.mime], audio_file)],
+        ["0:v:0", "1:a:0"], out, video.item.url, timeout=MERGE_TIMEOUT,
     )
-    try:
-        _, err = await asyncio.wait_for(proc.communicate(), MERGE_TIMEOUT)
-    except TimeoutError:
-        raise ContentError(f"ffmpeg took longer than {MERGE_TIMEOUT:g} s", video.item.url) from None
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    if proc.returncode != 0 or not out.is_file():
-        reason = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
-        raise ContentError(f"ffmpeg could not copy the streams into MP4 ({reason[0][:200]})", video.item.url)
     blob = await asyncio.to_thread(blobs.put_file, out, "video/mp4")
     item = MediaItem("video", video.item.url, content_type="video/mp4")
     merged = await check_video(item, blob, await asyncio.to_thread(blobs.local_path, blob.path), "video/mp4")
     merged.checked_as["derived_from"] = [video.blob.sha256, audio.blob.sha256]
     merged.checked_as["made_by"] = "ffmpeg -c copy"
+    merged.checked_as["made_with"] = tool
     return merged
 
 

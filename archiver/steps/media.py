@@ -6,7 +6,9 @@
   the container must be the one the Content-Type names (MP4, WebM, MPEG-TS segments;
   MP4/M4A, MP3, AAC, Ogg, WAV, FLAC for audio), hold a stream of the right kind, and
   be whole. Duration, size and codecs are recorded.
-- HLS playlists and caption files (WebVTT, SubRip) are text, parsed here.
+- HLS playlists are parsed (``archiver.plumbing.m3u8``) and a video served only as HLS
+  is copied whole, its segments as served and an MP4 remuxed from them
+  (:mod:`archiver.steps.hls`); caption files (WebVTT, SubRip) are text, parsed here.
 
 A file that is not what it claims is refused with a ContentError: the post gets a
 per-post error and is not marked complete, and the bytes stay only as the exchange that
@@ -22,12 +24,11 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from ..config import Settings
 from ..errors import BadStatus, ContentError, ItemError
 from ..platforms.base import MediaItem
-from ..plumbing import ffprobe
+from ..plumbing import ffprobe, m3u8
 from ..plumbing.blobs import Blob
 from ..plumbing.net import Fetcher, Kind
 from .store import CaptureFile
@@ -53,7 +54,8 @@ PLAYLIST_TYPES = {"application/x-mpegurl", "application/vnd.apple.mpegurl", "aud
 CAPTION_TYPES = {"text/vtt": "webvtt", "application/x-subrip": "subrip", "text/srt": "subrip", "application/srt": "subrip"}
 TEXT_CAP = 5 * 1024 * 1024
 """Largest playlist or caption file read: both are small text files."""
-PLAYLIST_ONLY = "only its HLS playlist was copied, not the video's segments"
+PLAYLIST_ONLY = "its HLS stream was not copied whole"
+HASH_MISMATCH = "its bytes are not the ones the platform names (SHA-256 differs)"
 
 
 @dataclass
@@ -68,12 +70,25 @@ class MediaCopy:
     """How the file was checked and what it was found to be: tool, format, codecs…"""
     shortfall: str | None = None
     """Kept, yet not the whole of what the post shows (a playlist without its segments)."""
+    kind: str | None = None
+    """The capture's kind, when not the item's (``stream``: a part of an HLS video)."""
+    source: str | None = None
+    """``captures.source``: ``hls`` for a stream's parts, ``remux`` for the MP4 made of them."""
+    parts: list[MediaCopy] = field(default_factory=list)
+    """Files kept with this one: an HLS playlist's variant playlists, segments and remuxed MP4."""
+    tools: list[str] = field(default_factory=list)
+    """Outside tools that made a part (``ffmpeg 5.1.9``), for the run's record."""
 
     def capture(self) -> CaptureFile:
         return CaptureFile(
-            self.item.kind, self.blob, self.mime, self.width, self.height, self.item.url,
+            self.kind or self.item.kind, self.blob, self.mime, self.width, self.height, self.item.url,
+            source=self.source,
             duration=self.duration, checked_as=json.dumps(self.checked_as, sort_keys=True) if self.checked_as else None,
         )
+
+    def captures(self) -> list[CaptureFile]:
+        """This file's capture, then its parts'."""
+        return [self.capture(), *(c for part in self.parts for c in part.captures())]
 
 
 @dataclass(frozen=True)
@@ -118,17 +133,27 @@ async def copy_media(fetcher: Fetcher, settings: Settings, item: MediaItem) -> M
     When the original cannot be had and the platform names a lesser copy
     (``item.fallback_url``: a CDN's re-encoding), that copy is kept instead, and its
     capture says so (``checked_as["substitute"]``: what it stands for, and why).
+
+    When the platform names the file's SHA-256 (``item.sha256``), other bytes are refused
+    as the original; a substitute kept in their place is then reported (``shortfall``).
     """
     try:
-        return await _copy(fetcher, settings, item)
+        copy = await _copy(fetcher, settings, item)
     except ItemError as e:
         if not item.fallback_url:
             raise
         why = str(e)
+    else:
+        if item.sha256 is not None:
+            copy.checked_as["sha256_as_named"] = True  # the platform's own hash of the file matched
+        return copy
     lesser = replace(item, url=item.fallback_url, content_type=item.fallback_content_type or item.content_type,
-                     fallback_url=None)
+                     fallback_url=None, sha256=None)
     copy = await _copy(fetcher, settings, lesser)
     copy.checked_as["substitute"] = {"for": item.url, "because": why}
+    if HASH_MISMATCH in why:
+        # Not an original that could not be had: one that came back other than named.
+        copy.shortfall = why if copy.shortfall is None else f"{why}; {copy.shortfall}"
     return copy
 
 
@@ -140,6 +165,8 @@ async def _copy(fetcher: Fetcher, settings: Settings, item: MediaItem) -> MediaC
     if response.blob is None:
         raise ContentError(f"{item.kind} is empty", item.url)
     blob = response.blob
+    if item.sha256 is not None and blob.sha256 != item.sha256.lower():
+        raise ContentError(f"{HASH_MISMATCH}: got {blob.sha256[:16]}…, named {item.sha256[:16]}…", item.url)
     if kind == "image":
         assert response.body is not None
         from PIL import __version__ as pillow
@@ -150,9 +177,12 @@ async def _copy(fetcher: Fetcher, settings: Settings, item: MediaItem) -> MediaC
     claimed = response.content_type or (item.content_type or "").lower() or ("video/mp4" if item.kind == "video" else "")
     path = await asyncio.to_thread(fetcher.blobs.local_path, blob.path)
     if item.kind == "video" and claimed in PLAYLIST_TYPES:
+        from .hls import copy_stream
+
         data = response.body if response.body is not None else await asyncio.to_thread(_read_text_file, path, item.url)
         playlist = check_playlist(data, item.url)
-        return MediaCopy(item, blob, claimed, item.width, item.height, playlist.duration, playlist.verdict(), PLAYLIST_ONLY)
+        top = MediaCopy(item, blob, claimed, item.width, item.height, playlist.duration, playlist.verdict())
+        return await copy_stream(fetcher, settings, top, playlist, response.url)
     if item.kind == "video":
         return await check_video(item, blob, path, claimed)
     if item.kind == "audio":
@@ -243,61 +273,9 @@ def _text(data: bytes, what: str, item: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Playlist:
-    master: bool
-    """True for a list of variants (each a playlist), False for a list of segments."""
-    entries: int
-    duration: float | None
-    """The sum of the segments' durations, for a media playlist."""
-
-    def verdict(self) -> dict[str, object]:
-        kind = "master" if self.master else "media"
-        return {"tool": "archiver", "format": f"HLS {kind} playlist", "entries": self.entries, "duration": self.duration}
-
-
-_EXTINF = re.compile(r"^#EXTINF:\s*([0-9]+(?:\.[0-9]*)?)\s*(?:,.*)?$")
-
-
-def check_playlist(data: bytes, item: str) -> Playlist:
+def check_playlist(data: bytes, item: str) -> m3u8.Playlist:
     """An M3U (HLS) playlist: the header, then every URI announced by the tag before it."""
-    lines = [line.strip() for line in _text(data, "an HLS playlist", item).splitlines()]
-    if not lines or lines[0] != "#EXTM3U":
-        raise ContentError("not an HLS playlist (no #EXTM3U header)", item)
-    variants = segments = 0
-    duration = 0.0
-    pending: str | None = None
-    for number, line in enumerate(lines[1:], start=2):
-        if not line:
-            continue
-        if line.startswith(("#EXT-X-STREAM-INF:", "#EXTINF")):
-            if pending is not None:
-                raise ContentError(f"not a valid HLS playlist (line {number}: a tag where a URI belongs)", item)
-            if line.startswith("#EXTINF"):
-                length = _EXTINF.match(line)
-                if length is None:
-                    raise ContentError(f"not a valid HLS playlist (line {number}: a malformed #EXTINF)", item)
-                duration += float(length.group(1))
-                pending = "segment"
-            else:
-                pending = "variant"
-        elif line.startswith("#"):
-            continue  # other tags and comments
-        else:
-            if pending is None:
-                raise ContentError(f"not a valid HLS playlist (line {number}: a URI no tag announces)", item)
-            if urlsplit(line).scheme.lower() not in ("", "http", "https"):
-                raise ContentError(f"not a valid HLS playlist (line {number}: a URI that is not a web address)", item)
-            variants += pending == "variant"
-            segments += pending == "segment"
-            pending = None
-    if pending is not None:
-        raise ContentError("not a valid HLS playlist (it ends before its last URI)", item)
-    if variants and segments:
-        raise ContentError("not a valid HLS playlist (it mixes variants and segments)", item)
-    if not (variants or segments):
-        raise ContentError("not a valid HLS playlist (it lists nothing)", item)
-    return Playlist(bool(variants), variants or segments, None if variants else duration)
+    return m3u8.parse(data, item)
 
 
 _VTT_HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")

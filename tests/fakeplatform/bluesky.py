@@ -15,8 +15,10 @@ Hosts:
   (400 ``BlobNotFound``, ``RepoNotFound``, ``RepoTakendown``, ``RepoDeactivated``).
 - ``cdn.bsky.app/img/feed_{fullsize,thumbnail}/plain/<did>/<cid>@jpeg``: re-encoded
   copies (smaller, so a test can tell them from the originals).
-- ``video.bsky.app/watch/<did>/<cid>/{playlist.m3u8, 360p/video.m3u8, 360p/video0.ts,
-  thumbnail.jpg}``: a real HLS rendition of the video.
+- ``video.bsky.app/watch/<did>/<cid>/{playlist.m3u8, <h>p/video.m3u8, <h>p/seg<n>.ts,
+  thumbnail.jpg}``: a real HLS stream of the video, cut by ffmpeg, in two variants (the
+  full size and half of it, the lesser listed first); ``BskyVideo.hls_files`` replaces
+  any of its files (hostile playlists).
 - ``embed.bsky.app``: ``/static/embed.js`` (each ``[data-bluesky-uri]`` becomes an
   iframe of the embed page), ``/embed/<did>/app.bsky.feed.post/<rkey>`` (400 "Invalid
   DID" for a handle, else a page that asks getPostThread and renders the card into
@@ -24,11 +26,13 @@ Hosts:
   ``/oembed`` (with the quirky ``provider_url`` key; 404 text "post not found").
 - ``bsky.app``: the web app's shell for any path.
 
-Blob CIDs are made from the media's parameters, not hashed from their bytes.
+Blob CIDs are real: CIDv1, raw codec, the SHA-256 of the bytes as uploaded
+(:func:`blob_cid`), so a copy can be checked against the record.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
@@ -64,6 +68,12 @@ def fake_cid(*parts: object) -> str:
     return "bafkrei" + "".join(_B32[(bits >> (5 * i)) & 31] for i in range(52))
 
 
+def blob_cid(data: bytes) -> str:
+    """A blob's real CID: CIDv1, raw codec (0x55), SHA2-256 multihash, base32 with a 'b'."""
+    raw = bytes([1, 0x55, 0x12, 32]) + hashlib.sha256(data).digest()
+    return "b" + base64.b32encode(raw).decode().lower().rstrip("=")
+
+
 def did_plc(name: str) -> str:
     """A did:plc of 24 base32 characters, stable for ``name``."""
     return "did:plc:" + fake_cid("did", name)[7:31]
@@ -88,12 +98,21 @@ class BskyImage:
     alt: str = ""
     seed: int = 0
 
+    served_wrong: bool = False
+    """The PDS serves other bytes than the record's CID names (a corrupt or lying PDS)."""
+
     @property
     def cid(self) -> str:
-        return fake_cid("image", self.label, self.width, self.height, self.seed)
+        return blob_cid(self.original())
 
     def original(self) -> bytes:
         return media_gen.jpeg(self.label, self.width, self.height, self.seed, False, "orig")
+
+    def served(self) -> bytes:
+        """What the PDS's getBlob answers with."""
+        if self.served_wrong:
+            return media_gen.jpeg(self.label, self.width, self.height, self.seed + 1000, False, "orig")
+        return self.original()
 
     def cdn_copy(self, preset: str) -> bytes:
         # feed_fullsize fits in 1000x1000 (the CDN's preset); thumbnails are smaller still
@@ -107,16 +126,45 @@ class BskyVideo:
     width: int
     height: int
     alt: str = ""
+    blob_gone: bool = False
+    """The PDS no longer serves the original (``BlobNotFound``): only the HLS stream is left."""
+    hls_files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    """Files of the HLS stream served instead of the real ones, by path under
+    ``watch/<did>/<cid>/`` (``playlist.m3u8``, ``360p/video.m3u8``…): content type, bytes."""
+
+    def renditions(self) -> dict[str, tuple[int, int]]:
+        """The stream's variants, by directory: the full size, and half of it."""
+        return {f"{self.height}p": (self.width, self.height), f"{self.height // 2}p": (self.width // 2, self.height // 2)}
+
+    def master_playlist(self) -> bytes:
+        lines = ["#EXTM3U", "#EXT-X-VERSION:3"]
+        # The lesser variant first, as video.bsky.app lists them: the best is not the first.
+        for name, (w, h) in sorted(self.renditions().items(), key=lambda r: r[1][1]):
+            lines += [f"#EXT-X-STREAM-INF:BANDWIDTH={w * h * 3},RESOLUTION={w}x{h},CODECS=\"avc1.64001e,mp4a.40.2\"",
+                      f"{name}/video.m3u8"]
+        return ("\n".join(lines) + "\n").encode()
+
+    def hls_file(self, path: str) -> tuple[str, bytes] | None:
+        """The stream's file at ``path``: the master playlist, a variant's playlist or segment."""
+        if path in self.hls_files:
+            return self.hls_files[path]
+        playlist = "application/vnd.apple.mpegurl"
+        if path == "playlist.m3u8":
+            return playlist, self.master_playlist()
+        name, _, file = path.partition("/")
+        if name not in self.renditions():
+            return None
+        files = media_gen.hls_rendition(self.seed, *self.renditions()[name])
+        if file not in files:
+            return None
+        return (playlist if file.endswith(".m3u8") else "video/mp2t"), files[file]
 
     @property
     def cid(self) -> str:
-        return fake_cid("video", self.seed, self.width, self.height)
+        return blob_cid(self.original())
 
     def original(self) -> bytes:
         return media_gen.mp4(self.seed, self.width, self.height)
-
-    def segment(self) -> bytes:
-        return media_gen.mpegts(self.seed, self.width, self.height)
 
 
 @dataclass
@@ -173,8 +221,8 @@ class BlueskyState:
                 continue
             for image in post.images:
                 if image.cid == cid:
-                    return image.original(), "image/jpeg"
-            if post.video is not None and post.video.cid == cid:
+                    return image.served(), "image/jpeg"
+            if post.video is not None and post.video.cid == cid and not post.video.blob_gone:
                 return post.video.original(), "video/mp4"
         return None
 
@@ -428,21 +476,13 @@ def _video(state: BlueskyState, path: str) -> Response:
     item = state.media(did, cid)
     if not isinstance(item, BskyVideo):
         return _not_found()
-    playlist = "application/vnd.apple.mpegurl"
-    if rest == "playlist.m3u8":
-        body = ("#EXTM3U\n#EXT-X-VERSION:3\n"
-                f"#EXT-X-STREAM-INF:BANDWIDTH=600000,RESOLUTION={item.width}x{item.height}\n360p/video.m3u8\n")
-        return Response(200, {"Content-Type": playlist}, body.encode())
-    if rest == "360p/video.m3u8":
-        body = ("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n"
-                "#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:1.000,\nvideo0.ts\n#EXT-X-ENDLIST\n")
-        return Response(200, {"Content-Type": playlist}, body.encode())
-    if rest == "360p/video0.ts":
-        return Response(200, {"Content-Type": "video/mp2t"}, item.segment())
     if rest == "thumbnail.jpg":
         return Response(200, {"Content-Type": "image/jpeg"},
                         media_gen.jpeg(item.seed, item.width, item.height, 0, False, "small"))
-    return _not_found()
+    found = item.hls_file(rest)
+    if found is None:
+        return _not_found()
+    return Response(200, {"Content-Type": found[0], "Access-Control-Allow-Origin": "*"}, found[1])
 
 
 EMBED_JS = r"""
@@ -616,7 +656,7 @@ def snippet(state: BlueskyState, post: BskyPost, *, script: bool = True) -> str:
 
 
 __all__ = [
-    "BlueskyState", "BskyAccount", "BskyImage", "BskyPost", "BskyVideo", "did_plc", "fake_cid", "respond",
+    "BlueskyState", "BskyAccount", "BskyImage", "BskyPost", "BskyVideo", "blob_cid", "did_plc", "fake_cid", "respond",
     "snippet", "web_url",
 ]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import random
 import shutil
 import struct
@@ -165,6 +166,35 @@ def webm(seed: str, width: int, height: int) -> bytes:
 def mpegts(seed: str, width: int, height: int) -> bytes:
     """One HLS-style MPEG-TS segment: the same picture and tone as :func:`mp4`, remuxed."""
     return _ffmpeg(["-f", "mp4", "-i", "pipe:0", "-c", "copy", "-f", "mpegts"], ".ts", stdin=mp4(seed, width, height))
+
+
+@lru_cache(maxsize=8)
+def hls_rendition(seed: str, width: int, height: int, seconds: int = 3) -> dict[str, bytes]:
+    """A real HLS media playlist and its MPEG-TS segments, cut by ffmpeg's own HLS muxer
+    (a keyframe a second, so one segment a second): ``{"video.m3u8": …, "seg0.ts": …}``.
+    The same picture and tone as :func:`mp4`, encoded again, as a CDN's transcode is."""
+    exe = shutil.which("ffmpeg")
+    if exe is None:
+        raise RuntimeError("the fake platform encodes its videos with ffmpeg: run setup.sh (apt-get install ffmpeg)")
+    width, height = mp4_size(width, height)
+    n = _seeded(seed)
+    with tempfile.TemporaryDirectory(prefix="fake-hls-") as tmp:
+        subprocess.run(
+            [exe, "-v", "error", "-nostdin", "-y",
+             "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=10:duration={seconds},hue=h={n % 360}",
+             "-f", "lavfi", "-i", f"sine=frequency={200 + n % 800}:duration={seconds}",
+             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "10", "-keyint_min", "10",
+             "-sc_threshold", "0", "-c:a", "aac", "-b:a", "64k", "-threads", "1", "-map_metadata", "-1",
+             "-fflags", "+bitexact", "-flags", "+bitexact",
+             "-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod", "-hls_segment_filename", f"{tmp}/seg%d.ts",
+             f"{tmp}/video.m3u8"],
+            check=True, timeout=120, stdin=subprocess.DEVNULL, capture_output=True,
+        )
+        out = {}
+        for name in sorted(os.listdir(tmp)):
+            with open(os.path.join(tmp, name), "rb") as f:
+                out[name] = f.read()
+    return out
 
 
 @lru_cache(maxsize=8)

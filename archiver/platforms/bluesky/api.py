@@ -270,6 +270,17 @@ def _blob_cid(blob: object) -> str | None:
     return _str(ref.get("$link")) or _str(_dict(blob).get("cid"))
 
 
+def blob_sha256(cid: str) -> str | None:
+    """The SHA-256 a blob's CID names, for the copy to be checked against; None for a CID
+    that is not a raw SHA2-256 CIDv1 (no such blob is written by today's PDSes)."""
+    from .cid import NotABlobCid, sha256_of
+
+    try:
+        return sha256_of(cid)
+    except NotABlobCid:
+        return None
+
+
 def blob_url(pds: str, did: str, cid: str) -> str:
     return f"{pds.rstrip('/')}/xrpc/com.atproto.sync.getBlob?{urlencode({'did': did, 'cid': cid})}"
 
@@ -297,7 +308,7 @@ def media_of(post: dict[str, object], pds: str, did: str) -> list[MediaItem]:
                     "photo", blob_url(pds, did, cid),
                     width=_int(ratio.get("width")), height=_int(ratio.get("height")),
                     content_type=_str(blob.get("mimeType")), alt_text=_str(image.get("alt")),
-                    fallback_url=_str(seen.get("fullsize")),
+                    fallback_url=_str(seen.get("fullsize")), sha256=blob_sha256(cid),
                 )
             )
     elif kind.startswith("app.bsky.embed.video"):
@@ -311,6 +322,7 @@ def media_of(post: dict[str, object], pds: str, did: str) -> list[MediaItem]:
                     width=_int(ratio.get("width")), height=_int(ratio.get("height")),
                     content_type=_str(blob.get("mimeType")) or "video/mp4", alt_text=_str(record_embed.get("alt")),
                     fallback_url=_str(view.get("playlist")), fallback_content_type="application/x-mpegurl",
+                    sha256=blob_sha256(cid),
                 )
             )
         thumbnail = _str(view.get("thumbnail"))
@@ -321,7 +333,7 @@ def media_of(post: dict[str, object], pds: str, did: str) -> list[MediaItem]:
             caption_cid = _blob_cid(file)
             if caption_cid:
                 items.append(MediaItem("captions", blob_url(pds, did, caption_cid), content_type="text/vtt",
-                                       alt_text=_str(_dict(caption).get("lang"))))
+                                       alt_text=_str(_dict(caption).get("lang")), sha256=blob_sha256(caption_cid)))
     return items
 
 
