@@ -192,8 +192,9 @@ CREATE TABLE events (
 -- `archiver verify` re-checks it. See archiver/evidence/chain.py.
 CREATE TABLE log (
     seq INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('capture', 'capture_v2', 'status_check', 'post', 'article', 'citation',
-                                       'event', 'blob', 'timestamp', 'wayback', 'seen_embed', 'embed_region')),
+    kind TEXT NOT NULL CHECK (kind IN ('capture', 'capture_v2', 'status_check', 'post', 'post_v2', 'article',
+                                       'citation', 'event', 'blob', 'timestamp', 'wayback', 'seen_embed',
+                                       'embed_region')),
     ref_table TEXT NOT NULL CHECK (ref_table IN ('captures', 'status_checks', 'posts', 'articles', 'article_posts',
                                                  'events', 'blobs', 'timestamps', 'wayback', 'seen_embeds',
                                                  'embed_regions')),
@@ -363,3 +364,7 @@ CREATE TABLE wayback (
 );
 
 CREATE INDEX wayback_post ON wayback(post_id);
+
+-- Replies (0014_replies.sql): the post a post replies to, archived too, like a quoted post.
+-- Logged from version 14 as kind 'post_v2' (the 'post' fields and this one).
+ALTER TABLE posts ADD COLUMN reply_to_post_id INTEGER REFERENCES posts(id);

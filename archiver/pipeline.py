@@ -170,6 +170,8 @@ class Session:
         self._articles = asyncio.Semaphore(settings.concurrency)
         self._pages = asyncio.Semaphore(settings.concurrency)
         self._posts: dict[PostRef, asyncio.Task[int | None]] = {}
+        self._waiting: dict[PostRef, set[PostRef]] = {}
+        """Which posts each post's capture is waiting for (the posts it quotes or answers)."""
         self._fetched: set[PostRef] = set()
         self._found: set[PostRef] = set()
         """Distinct posts the run's targets cite: a post in two articles counts once."""
@@ -528,9 +530,11 @@ class Session:
             for a in fetched.answers
             if a.response is not None and a.response.blob is not None
         ]
-        quoted_post_id = None
+        quoted_post_id = reply_to_post_id = None
         if data and data.quoted_id and depth < 2:
-            quoted_post_id = await self.post(PostRef(ref.platform, data.quoted_id), None, depth + 1)
+            quoted_post_id = await self._related(ref, PostRef(ref.platform, data.quoted_id), depth)
+        if data and data.reply_to_id and depth < 2:
+            reply_to_post_id = await self._related(ref, PostRef(ref.platform, data.reply_to_id), depth)
         problems: list[str] = []
         if fetched.status == "live":
             card, media = await asyncio.gather(
@@ -566,6 +570,7 @@ class Session:
             lang=data.lang if data else None,
             created_at=(data.created_at if data else None) or platform.created_at_from_id(native_id),
             quoted_post_id=quoted_post_id,
+            reply_to_post_id=reply_to_post_id,
             captures=captures,
             confirm_after=confirm_loss_after(platform, self.settings),
         )
@@ -577,6 +582,35 @@ class Session:
             self.summary.posts_captured += 1
             self.progress(name, fetched.status)
         return post_id
+
+    async def _related(self, ref: PostRef, other: PostRef, depth: int) -> int | None:
+        """Archive a post ``ref`` points at (one it quotes or replies to) and return its id.
+
+        Records are written by their authors, so posts may point at each other, or at
+        themselves: a post whose capture is (through others) waiting for ``ref`` is not
+        waited for, or the run would wait on itself; its id is then the archive's, if any.
+        """
+        if other == ref or self._waits_for(other, ref):
+            known = self.store.get_post(other.platform, other.native_id)
+            return int(known["id"]) if known is not None else None
+        waiting = self._waiting.setdefault(ref, set())
+        waiting.add(other)
+        try:
+            return await self.post(other, None, depth + 1)
+        finally:
+            waiting.discard(other)
+
+    def _waits_for(self, start: PostRef, target: PostRef) -> bool:
+        """Whether ``start``'s capture is waiting, directly or through others, for ``target``'s."""
+        seen, todo = set(), [start]
+        while todo:
+            current = todo.pop()
+            if current == target:
+                return True
+            if current not in seen:
+                seen.add(current)
+                todo.extend(self._waiting.get(current, ()))
+        return False
 
     async def _card(self, platform: Platform, ref: PostRef) -> CaptureFile | None:
         """The post's embed card: cut from an article page that rendered it, else rendered

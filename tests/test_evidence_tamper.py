@@ -307,6 +307,7 @@ def make_v4(settings: Settings) -> None:
     for table in ("timestamps", "wayback"):  # what version 9 adds (empty here: no TSA, no Wayback)
         conn.execute(f"DROP TABLE {table}")
     conn.execute("ALTER TABLE runs DROP COLUMN tools")  # added by version 12 (0012_run_tools)
+    conn.execute("ALTER TABLE posts DROP COLUMN reply_to_post_id")  # added by version 14 (0014_replies)
     conn.execute("DELETE FROM schema_migrations WHERE version > 4")
     conn.execute("COMMIT")
     conn.close()
@@ -366,6 +367,7 @@ def make_closed_forms(settings: Settings) -> None:
     conn.execute("DROP TABLE article_posts_v6")
     conn.execute("ALTER TABLE runs DROP COLUMN tools")  # added by version 12 (0012_run_tools), which upgrading adds again
     _without_regions(conn)  # added by version 13 (0013_embed_regions), which upgrading adds again
+    as_before_replies(conn)  # added by version 14 (0014_replies), which upgrading adds again
     conn.execute("DELETE FROM schema_migrations WHERE version >= ?", (open_forms,))
     conn.execute("COMMIT")
     conn.close()
@@ -392,6 +394,44 @@ def _without_regions(conn: sqlite3.Connection) -> None:
             (seq, r["kind"], r["ref_table"], r["ref_id"], r["ref_key"], r["logged_at"], r["late"], r["content_sha256"],
              entry.prev_sha256, prev),
         )
+
+
+V12_POST_FIELDS = ("id", "platform", "native_id", "url", "author_handle", "author_name", "text", "lang", "created_at",
+                   "status", "quoted_post_id", "capture_complete", "first_archived_at", "last_checked_at",
+                   "content_fingerprint")
+
+
+def _digest(r: dict[str, object]) -> str:
+    """An entry's hash, by the rule every version since 5 has used (written out here, not imported)."""
+    fields = {k: r[k] for k in ("seq", "kind", "ref_table", "ref_id", "logged_at", "late", "content_sha256", "prev_sha256")}
+    if r["ref_key"] is not None:
+        fields["ref_key"] = r["ref_key"]
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+
+
+def as_before_replies(conn: sqlite3.Connection) -> None:
+    """Make the archive what versions before 14 wrote, inside the caller's transaction:
+    posts without ``reply_to_post_id``, logged as kind 'post' (each post's last entry
+    hashing its row by that kind's fields), the chain re-derived from the first entry changed."""
+    conn.row_factory = sqlite3.Row
+    entries = [dict(r) for r in conn.execute("SELECT * FROM log ORDER BY seq")]
+    last = {e["ref_id"]: e["seq"] for e in entries if e["ref_table"] == "posts"}
+    prev = "0" * 64
+    for e in entries:
+        if e["kind"] == "post_v2":
+            e["kind"] = "post"
+            if last[e["ref_id"]] == e["seq"]:
+                row = conn.execute(f"SELECT {', '.join(V12_POST_FIELDS)} FROM posts WHERE id = ?", (e["ref_id"],)).fetchone()
+                value = {"table": "posts", "row": {k: row[k] for k in V12_POST_FIELDS}}
+                e["content_sha256"] = hashlib.sha256(
+                    json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+        e["prev_sha256"] = prev
+        digest = _digest(e)
+        if digest != e["entry_sha256"]:
+            conn.execute("UPDATE log SET kind = ?, content_sha256 = ?, prev_sha256 = ?, entry_sha256 = ?, key_id = NULL, "
+                         "signature = NULL WHERE seq = ?", (e["kind"], e["content_sha256"], prev, digest, e["seq"]))
+        prev = digest
+    conn.execute("ALTER TABLE posts DROP COLUMN reply_to_post_id")  # added by version 14 (0014_replies)
 
 
 def test_archive_with_closed_forms_gets_open_forms_and_holds(copy: Settings) -> None:

@@ -177,6 +177,7 @@ def test_rows_from_before_the_log_are_chained_late_not_called_tampering(copy: Se
         conn.execute(f"ALTER TABLE captures DROP COLUMN {column}")
     conn.execute("ALTER TABLE articles DROP COLUMN citations_at")  # added by version 8 (0008_citations_at)
     conn.execute("ALTER TABLE runs DROP COLUMN tools")  # added by version 12 (0012_run_tools)
+    conn.execute("ALTER TABLE posts DROP COLUMN reply_to_post_id")  # added by version 14 (0014_replies)
     conn.execute("DELETE FROM schema_migrations WHERE version >= 4")
     conn.close()
     rows = chained_rows(copy)

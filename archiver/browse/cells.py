@@ -231,6 +231,8 @@ async def capture_cell(links: Links, db: Any, row: Any, value: str) -> Markup | 
         return link(links.file(value), f"♪ audio ({media_format(row)})")
     if kind == "captions":
         return link(links.file(value), "captions")
+    if kind == "stream":
+        return link(links.file(value), f"part of a streamed video ({media_format(row)})")
     return link(links.file(value), value)
 
 

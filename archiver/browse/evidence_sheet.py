@@ -18,7 +18,7 @@ from archiver.plumbing.blobstores import BlobStorage
 
 from archiver.browse import words
 from archiver.browse.links import Links
-from archiver.evidence.chain import FIELDS, content_sha256
+from archiver.evidence.chain import FIELDS, KINDS, content_sha256
 
 KIND_WORDS = {
     "screenshot": "card screenshot",
@@ -31,10 +31,12 @@ KIND_WORDS = {
     "provenance": "run provenance",
     "audio": "audio",
     "captions": "captions",
+    "stream": "part of a streamed video (HLS playlist or segment, as served)",
 }
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "video/mp4": "mp4", "application/json": "json",
               "text/html": "html", "text/plain": "txt", "image/webp": "webp", "image/gif": "gif",
-              "video/webm": "webm", "audio/mpeg": "mp3", "audio/mp4": "m4a", "text/vtt": "vtt"}
+              "video/webm": "webm", "audio/mpeg": "mp3", "audio/mp4": "m4a", "text/vtt": "vtt",
+              "application/vnd.apple.mpegurl": "m3u8", "application/x-mpegurl": "m3u8", "video/mp2t": "ts"}
 
 
 def extension(mime: str | None, path: str) -> str:
@@ -121,11 +123,14 @@ def sheet(
             run["provenance"]["url"] = links.file(run["provenance"]["path"], f"run-{run['id']}-provenance.json")
     # The facts the page shows about the post or article itself (text, status, title):
     # the row as it is now against its newest log entry.
-    kind, table = ("post", "posts") if post_id is not None else ("article", "articles")
-    own = conn.execute(f"SELECT {', '.join(FIELDS[kind])} FROM {table} WHERE id = ?", (owner,)).fetchone()
+    table = "posts" if post_id is not None else "articles"
     entry = conn.execute(
-        "SELECT seq, content_sha256 FROM log WHERE ref_table = ? AND ref_id = ? ORDER BY seq DESC LIMIT 1", (table, owner)
+        "SELECT seq, kind, content_sha256 FROM log WHERE ref_table = ? AND ref_id = ? ORDER BY seq DESC LIMIT 1",
+        (table, owner),
     ).fetchone()
+    # Hashed as its entry's kind was (a post logged before version 14 as 'post', later as 'post_v2').
+    kind = entry["kind"] if entry and entry["kind"] in FIELDS else KINDS[table]
+    own = conn.execute(f"SELECT {', '.join(FIELDS[kind])} FROM {table} WHERE id = ?", (owner,)).fetchone()
     facts = {
         "log_seq": entry["seq"] if entry else None,
         "matches": bool(entry and own and content_sha256(kind, own) == entry["content_sha256"]),

@@ -35,6 +35,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "created_at": "when it was posted (from the platform, else from its id)",
             "status": "latest verdict: live, deleted, unavailable (protected, suspended, withheld) or unknown",
             "quoted_post_id": "the post this one quotes",
+            "reply_to_post_id": "the post this one replies to (archived too)",
             "capture_complete": "1 once every capture its status calls for is stored",
             "first_archived_at": "when archiver first archived it",
             "last_checked_at": "when it was last checked",
@@ -125,7 +126,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "run_id": "the run that captured it",
             "post_id": "the post it shows, if any",
             "article_id": "the article it shows, if any",
-            "kind": "html, page_screenshot, data, screenshot, photo, video, poster, audio or captions",
+            "kind": "html, page_screenshot, data, screenshot, photo, video, poster, audio, captions, or stream (a part of "
+                    "a video served as HLS: a variant playlist or a segment, as served)",
             "captured_at": "when it was captured",
             "sha256": "SHA-256 of the file",
             "path": "the file, relative to the data directory (shown as a thumbnail or a link)",
@@ -136,7 +138,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "source_url": "where it came from",
             "source": (
                 "for data: the source the platform asked (twitter: syndication or oembed; bluesky: thread, "
-                "profile or did; mastodon: status, account or profile)"
+                "profile or did; mastodon: status, account or profile); for media: yt-dlp or merged (video "
+                "platforms), hls (a part of a video served as HLS) or remux (the MP4 made from those parts)"
             ),
             "duration": "length in seconds (videos and audio, as ffprobe read the stored file)",
             "checked_as": "JSON, for media: how the file was checked and what it was found to be (tool, container, codecs)",

@@ -88,6 +88,14 @@ def _timeline(
     return [e for _, _, e in entries]
 
 
+def _linked_post(conn: sqlite3.Connection, links: Links, post_id: object) -> dict[str, Any] | None:
+    """A post another points at (one it quotes, one it replies to): its page and label."""
+    if post_id is None:
+        return None
+    row = conn.execute("SELECT id, label FROM posts WHERE id = ?", (post_id,)).fetchone()
+    return {"url": links.post(row["id"]), "label": row["label"]} if row else None
+
+
 def post_context(conn: sqlite3.Connection, links: Links, storage: BlobStorage, post_id: int) -> dict[str, Any] | None:
     """Everything the post page template needs, read in one go on Datasette's read connection."""
     post = conn.execute("SELECT * FROM posts WHERE id = ?", (post_id,)).fetchone()
@@ -143,10 +151,8 @@ def post_context(conn: sqlite3.Connection, links: Links, storage: BlobStorage, p
         cited["page_screenshot"] = _file(links, shot) if shot else None
     handle = post["author_handle"] or words.handle_from_url(platform, str(post["url"]))
     badge = post_badge(conn, post)
-    quoted = None
-    if post["quoted_post_id"] is not None:
-        q = conn.execute("SELECT id, label FROM posts WHERE id = ?", (post["quoted_post_id"],)).fetchone()
-        quoted = {"url": links.post(q["id"]), "label": q["label"]} if q else None
+    quoted = _linked_post(conn, links, post["quoted_post_id"])
+    replied_to = _linked_post(conn, links, post["reply_to_post_id"])
     surviving = not screenshots and not post["text"] and any(c["embed_text"] for c in citations.values())
     return {
         "post": dict(post),
@@ -166,6 +172,7 @@ def post_context(conn: sqlite3.Connection, links: Links, storage: BlobStorage, p
         "citations": list(citations.values()),
         "surviving_copy": surviving,
         "quoted": quoted,
+        "replied_to": replied_to,
         "evidence": sheet(conn, links, storage, post_id=post_id, name_stem=stem),
         # Trusted time (RFC 3161 stamps of the log) and Wayback copies beside the archive's own (issue 16).
         "outside": [{**e.as_dict(), "when": words.when(e.at)} for e in outside_of_archive(conn, post_id)],

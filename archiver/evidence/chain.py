@@ -51,6 +51,12 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "status", "quoted_post_id", "capture_complete", "first_archived_at", "last_checked_at",
         "content_fingerprint",
     ),
+    # Version 14 records the post a post replies to: posts logged from then on hash it too.
+    "post_v2": (
+        "id", "platform", "native_id", "url", "author_handle", "author_name", "text", "lang", "created_at",
+        "status", "quoted_post_id", "capture_complete", "first_archived_at", "last_checked_at",
+        "content_fingerprint", "reply_to_post_id",
+    ),
     "article": (
         "id", "url", "final_url", "title", "http_status", "content_type", "first_archived_at", "last_fetched_at",
     ),
@@ -76,7 +82,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 """The fields hashed, per kind of entry. Never change a kind's fields: add a kind."""
 
 TABLE_OF = {
-    "capture": "captures", "capture_v2": "captures", "status_check": "status_checks", "post": "posts", "article": "articles",
+    "capture": "captures", "capture_v2": "captures", "status_check": "status_checks", "post": "posts",
+    "post_v2": "posts", "article": "articles",
     "citation": "article_posts", "event": "events", "blob": "blobs", "timestamp": "timestamps", "wayback": "wayback",
     "seen_embed": "seen_embeds", "embed_region": "embed_regions",
 }

@@ -197,6 +197,9 @@ class PostData:
     """The native id of a post this one quotes, on the same platform."""
     quoted: PostData | None = None
     """The quoted post's data when the response embeds it."""
+    reply_to_id: str | None = None
+    """The native id of the post this one replies to, on the same platform: archived
+    too, like a quoted post (a reply read without what it answers can mislead)."""
     requested_id: str | None = None
     """The id asked for, when the platform answered with another (a repost)."""
     media_page: str | None = None

@@ -735,6 +735,7 @@ class Store:
         lang: str | None = None,
         created_at: str | None = None,
         quoted_post_id: int | None = None,
+        reply_to_post_id: int | None = None,
         captures: list[CaptureFile],
         confirm_after: float = 0.0,
     ) -> int:
@@ -770,19 +771,20 @@ class Store:
                        next_check_at = ?, content_fingerprint = coalesce(?, content_fingerprint),
                        author_handle = coalesce(?, author_handle), author_name = coalesce(?, author_name),
                        text = coalesce(?, text), lang = coalesce(?, lang), created_at = coalesce(?, created_at),
-                       quoted_post_id = coalesce(?, quoted_post_id)
+                       quoted_post_id = coalesce(?, quoted_post_id), reply_to_post_id = coalesce(?, reply_to_post_id)
                        WHERE id = ?""",
                     (url, current, int(complete), now, next_check_at, fingerprint, author_handle, author_name,
-                     text, lang, created_at, quoted_post_id, post_id),
+                     text, lang, created_at, quoted_post_id, reply_to_post_id, post_id),
                 )
             else:
                 cursor = c.execute(
                     """INSERT INTO posts (platform, native_id, url, author_handle, author_name, text, lang,
                                           created_at, status, quoted_post_id, capture_complete,
-                                          first_archived_at, last_checked_at, next_check_at, content_fingerprint)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                          first_archived_at, last_checked_at, next_check_at, content_fingerprint,
+                                          reply_to_post_id)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (platform, native_id, url, author_handle, author_name, text, lang, created_at, status,
-                     quoted_post_id, int(complete), now, now, next_check_at, fingerprint),
+                     quoted_post_id, int(complete), now, now, next_check_at, fingerprint, reply_to_post_id),
                 )
                 post_id = int(cursor.lastrowid or 0)
             append_entry(c, "posts", post_id)

@@ -179,6 +179,10 @@ class BskyPost:
     video: BskyVideo | None = None
     quote: tuple[str, str] | None = None
     """(did, rkey) of a post this one quotes."""
+    reply_to: tuple[str, str] | None = None
+    """(did, rkey) of the post this one replies to (``record.reply.parent``)."""
+    reply_root: tuple[str, str] | None = None
+    """(did, rkey) of its thread's first post (``record.reply.root``; default: the parent)."""
     links: list[tuple[str, str]] = field(default_factory=list)
     """(text in ``text``, URL): link facets."""
     like_count: int = 0
@@ -310,6 +314,13 @@ def post_view(state: BlueskyState, post: BskyPost) -> dict[str, object]:
     facets = _facets(post)
     if facets:
         record["facets"] = facets
+    if post.reply_to is not None:
+        root = post.reply_root or post.reply_to
+        record["reply"] = {
+            "root": {"uri": f"at://{root[0]}/{COLLECTION}/{root[1]}", "cid": fake_cid("record", *root)},
+            "parent": {"uri": f"at://{post.reply_to[0]}/{COLLECTION}/{post.reply_to[1]}",
+                       "cid": fake_cid("record", *post.reply_to)},
+        }
     media_record, media_view = _media_record(post), _media_view(post)
     view: dict[str, object] | None = media_view
     if post.quote is not None:

@@ -93,6 +93,9 @@ class MastoStatus:
     media: list[MastoMedia] = field(default_factory=list)
     quote_of: tuple[str, str] | None = None
     """(host, id) of a status this one quotes (Mastodon 4.5 quotes)."""
+    reply_to: tuple[str, str] | None = None
+    """(host, id) of the status this one replies to: ``in_reply_to_id`` is the viewing
+    instance's id of it (for a remote one, its copy's id in ``MastoInstance.copies``)."""
     spoiler_text: str = ""
 
     @property
@@ -184,13 +187,28 @@ def status_json(state: MastodonState, status: MastoStatus, viewer: str, local_id
             "meta": {"original": {"width": m.width, "height": m.height}}, "description": m.description or None,
             "blurhash": "UFBWY[00?bRj00?b",
         })
+    in_reply_to_id = in_reply_to_account_id = None
+    mentions: list[dict[str, object]] = []
+    parent = state.statuses.get(status.reply_to) if status.reply_to is not None else None
+    if parent is not None:
+        in_reply_to_id = parent.id if parent.host == viewer else next(
+            (mine for mine, origin in state.instances[viewer].copies.items() if origin == (parent.host, parent.id)), None
+        )
+        parent_account = state.account(parent.host, parent.username)
+        if parent_account is not None and in_reply_to_id is not None:
+            known = account_json(parent_account, viewer)
+            # A remote account has an id of the viewer's own.
+            in_reply_to_account_id = parent_account.id if parent.host == viewer else f"9{parent_account.id}"
+            if parent_account is not account:
+                mentions.append({"id": in_reply_to_account_id, "username": parent_account.username,
+                                 "acct": known["acct"], "url": known["url"]})
     out: dict[str, object] = {
-        "id": local_id or status.id, "created_at": status.created_at, "in_reply_to_id": None,
-        "in_reply_to_account_id": None, "sensitive": bool(status.spoiler_text), "spoiler_text": status.spoiler_text,
+        "id": local_id or status.id, "created_at": status.created_at, "in_reply_to_id": in_reply_to_id,
+        "in_reply_to_account_id": in_reply_to_account_id, "sensitive": bool(status.spoiler_text), "spoiler_text": status.spoiler_text,
         "visibility": status.visibility, "language": status.language, "uri": status.uri, "url": status.url,
         "replies_count": 0, "reblogs_count": 0, "favourites_count": 2, "edited_at": None,
         "content": status.content, "reblog": None, "account": account_json(account, viewer),
-        "media_attachments": attachments, "mentions": [], "tags": [], "emojis": [], "card": None, "poll": None,
+        "media_attachments": attachments, "mentions": mentions, "tags": [], "emojis": [], "card": None, "poll": None,
     }
     if status.quote_of is not None:
         quoted = state.statuses.get(status.quote_of)

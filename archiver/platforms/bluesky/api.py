@@ -241,6 +241,9 @@ def parse_post(post: dict[str, object], native_id: str) -> PostData:
     view = _dict(post.get("embed"))
     quoted = _quoted_uri(view) or _quoted_uri(_dict(record.get("embed")))
     data.quoted_id = ids.native_id_of_uri(quoted) if quoted else None
+    # A reply names its parent (and its thread's root) by strong reference: at-uri and CID.
+    parent = _str(_dict(_dict(record.get("reply")).get("parent")).get("uri"))
+    data.reply_to_id = ids.native_id_of_uri(parent) if parent and f"/{ids.COLLECTION}/" in parent else None
     return data
 
 

@@ -87,6 +87,7 @@ class MastodonPlatform:
         "status": "the instance's post service",
         "account": "the instance's account service",
         "profile": "the author's profile page",
+        "parent": "the instance's copy of the post it replies to",
     }
 
     def unavailable_reason(self, signals: Mapping[str, Mapping[str, object]]) -> str | None:

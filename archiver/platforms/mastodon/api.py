@@ -5,6 +5,9 @@ Sources, all anonymous, all on the post's origin instance:
 - ``status``: ``GET /api/v1/statuses/<id>`` (public statuses need no token since 2.7).
   200 with the id asked for: live. 404 ``{"error":"Record not found"}``: deleted,
   private, or its author suspended — the account decides which.
+- ``parent``: for a reply to a post from another instance, the origin's copy of that
+  post (``GET /api/v1/statuses/<in_reply_to_id>``), whose ``uri`` names where it lives.
+  Asked only for that; it takes no part in the verdict.
 - ``account``: ``GET /api/v1/accounts/lookup?acct=<user>`` and ``profile``: the account
   page ``GET /@<user>``, asked only when the status is not found. The account answering
   normally on both means the post itself was removed (``deleted``: Mastodon cannot make
@@ -148,6 +151,15 @@ async def fetch_post(fetcher: Fetcher, native_id: str, endpoints: Mapping[str, s
         origin = ids.origin_of(_str(body.get("uri")), _str(body.get("url")))
         if origin is not None and origin != native_id:
             status.says = f"live (a copy of {origin})"
+        copy_url = parent_copy(body, host) if data.reply_to_id is None else None
+        if copy_url is not None:
+            # A reply to a post from another instance: this instance's copy names its origin.
+            parent = await ask(fetcher, "parent", copy_url)
+            parent_body = _json(parent) or {}
+            if status_says(parent, copy_url.rpartition("/")[2]) == "live":
+                data.reply_to_id = ids.origin_of(_str(parent_body.get("uri")), _str(parent_body.get("url")))
+            parent.says = f"replies to {data.reply_to_id}" if data.reply_to_id else "no-answer"
+            answers.append(parent)
     return PostFetch(
         PLATFORM_NAME, native_id, verdict_, data, answers, complete=verdict_ == "live",
         # A 404 is a removal only for a post once seen public: a private one answers alike.
@@ -270,7 +282,35 @@ def parse_status(body: dict[str, object], native_id: str) -> PostData:
     reblog = _dict(body.get("reblog"))
     if reblog:
         data.requested_id = native_id
+    data.reply_to_id = local_parent(body, host)
     return data
+
+
+def local_parent(body: dict[str, object], host: str) -> str | None:
+    """The ``host/@user/id`` of the status this one replies to, when its author is local
+    to ``host`` (the reply's origin, whose own id ``in_reply_to_id`` is): the author
+    themselves (a thread), or a local account the reply mentions. None otherwise: a
+    remote parent's id here is only this instance's copy of it (:func:`parent_copy`)."""
+    parent_id = body.get("in_reply_to_id")
+    account_id = body.get("in_reply_to_account_id")
+    if not isinstance(parent_id, (str, int)) or not str(parent_id).isdigit():
+        return None
+    account = _dict(body.get("account"))
+    mentions = body.get("mentions")
+    candidates = [account] + [_dict(m) for m in (mentions if isinstance(mentions, list) else [])]
+    for candidate in candidates:
+        acct, username = _str(candidate.get("acct")), _str(candidate.get("username"))
+        if str(candidate.get("id")) == str(account_id) and username and acct and "@" not in acct:
+            return ids.make_id(host, username, str(parent_id))
+    return None
+
+
+def parent_copy(body: dict[str, object], host: str) -> str | None:
+    """The API URL of this instance's copy of a remote parent, to learn the parent's origin."""
+    parent_id = body.get("in_reply_to_id")
+    if body.get("in_reply_to_account_id") is None or not str(parent_id or "").isdigit():
+        return None
+    return status_api(host, str(parent_id))
 
 
 def card_url(native_id: str) -> str:
