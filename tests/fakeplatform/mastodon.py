@@ -116,6 +116,10 @@ class MastoInstance:
     failing: bool = False
     copies: dict[str, tuple[str, str]] = field(default_factory=dict)
     """This instance's id of a remote status → (origin host, origin id)."""
+    software: Literal["mastodon", "pleroma"] = "mastodon"
+    """``pleroma``: Pleroma/Akkoma (field guide §2.2): the same API, statuses at
+    ``/notice/<id>`` (flake ids), ActivityPub ids ``/objects/<uuid>`` that redirect there,
+    no ``/@user/<id>/embed`` page."""
 
     @property
     def blockquote_embeds(self) -> bool:
@@ -157,6 +161,20 @@ class MastodonState:
 
 
 # --------------------------------------------------------------------------- entities
+
+
+def public_urls(state: MastodonState, status: MastoStatus) -> tuple[str, str]:
+    """A status's ``url`` and ActivityPub ``uri``, as its own server makes them."""
+    instance = state.instances.get(status.host)
+    if instance is not None and instance.software == "pleroma":
+        return f"https://{status.host}/notice/{status.id}", f"https://{status.host}/objects/{object_uuid(status)}"
+    return status.url, status.uri
+
+
+def object_uuid(status: MastoStatus) -> str:
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{status.host}/{status.id}"))
 
 
 def account_json(account: MastoAccount, viewer: str) -> dict[str, object]:
@@ -205,7 +223,8 @@ def status_json(state: MastodonState, status: MastoStatus, viewer: str, local_id
     out: dict[str, object] = {
         "id": local_id or status.id, "created_at": status.created_at, "in_reply_to_id": in_reply_to_id,
         "in_reply_to_account_id": in_reply_to_account_id, "sensitive": bool(status.spoiler_text), "spoiler_text": status.spoiler_text,
-        "visibility": status.visibility, "language": status.language, "uri": status.uri, "url": status.url,
+        "visibility": status.visibility, "language": status.language, "uri": public_urls(state, status)[1],
+        "url": public_urls(state, status)[0],
         "replies_count": 0, "reblogs_count": 0, "favourites_count": 2, "edited_at": None,
         "content": status.content, "reblog": None, "account": account_json(account, viewer),
         "media_attachments": attachments, "mentions": mentions, "tags": [], "emojis": [], "card": None, "poll": None,
@@ -420,6 +439,8 @@ def respond(world: World, host: str, path_qs: str) -> Response | None:
     if path.startswith(("/system/media_attachments/", "/system/cache/")):
         return _media(state, host, path)
     segments = path.strip("/").split("/")
+    if instance.software == "pleroma" and len(segments) == 2 and segments[0] in ("notice", "objects"):
+        return _pleroma_page(state, host, segments[0], segments[1])
     if segments[0] == "users" and len(segments) >= 4 and segments[2] == "statuses":
         return _redirect(f"https://{host}/@{segments[1]}/{segments[3]}" + ("/embed" if segments[-1] == "embed" else ""), 302)
     if not segments[0].startswith("@"):
@@ -441,11 +462,25 @@ def respond(world: World, host: str, path_qs: str) -> Response | None:
     status = state.statuses.get((host, segments[1]))
     if status is None or status.username.lower() != username.lower() or not state.shown(status):
         return _page(404, "Not found", "<h1>404</h1>")
-    if len(segments) == 3 and segments[2] == "embed":
+    if len(segments) == 3 and segments[2] == "embed" and instance.software == "mastodon":
         return _embed_page(state, instance, status)
     if len(segments) == 2:
         return _page(200, f"{account.display_name}: {status.id}", _rendered(state, status, host))
     return _not_found()
+
+
+def _pleroma_page(state: MastodonState, host: str, kind: str, key: str) -> Response:
+    """Pleroma's ``/notice/<id>`` page, and ``/objects/<uuid>`` redirecting to it."""
+    from .handlers import _redirect
+
+    for status in state.statuses.values():
+        if status.host != host or not state.shown(status):
+            continue
+        if kind == "notice" and status.id == key:
+            return _page(200, status.username, _rendered(state, status, host))
+        if kind == "objects" and object_uuid(status) == key:
+            return _redirect(f"https://{host}/notice/{status.id}", 302)
+    return _page(404, "Not found", "<h1>404</h1>")
 
 
 def _media(state: MastodonState, host: str, path: str) -> Response:
@@ -466,6 +501,6 @@ def _media(state: MastodonState, host: str, path: str) -> Response:
 
 
 __all__ = [
-    "MastoAccount", "MastoInstance", "MastoMedia", "MastoStatus", "MastodonState", "embed_snippet", "respond",
-    "status_json",
+    "MastoAccount", "MastoInstance", "MastoMedia", "MastoStatus", "MastodonState", "embed_snippet", "object_uuid",
+    "public_urls", "respond", "status_json",
 ]

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from . import misskey
 from .handlers import Response, filler, respond
 
 if TYPE_CHECKING:
@@ -190,7 +191,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
         if service is not None:
             response = service(self.command, path_qs, dict(self.headers.items()), body)
         else:
-            response = respond(world, host, path_qs, ua)
+            # A Misskey instance reads the method and body (its API is POST only).
+            response = misskey.respond(world, host, self.command, path_qs, body) or respond(world, host, path_qs, ua)
         if response.hang:
             self._hang()
             return

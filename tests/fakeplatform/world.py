@@ -25,6 +25,7 @@ from .threads import ThreadsState
 from .tiktok import TikTokVideo
 from .youtube import Video as YouTubeVideo
 from .mastodon import MastodonState
+from .misskey import MisskeyState
 
 TWITTER_EPOCH_MS = 1288834974657
 
@@ -338,6 +339,8 @@ class World:
     """Bluesky's accounts and posts (bluesky.py)."""
     mastodon: MastodonState = field(default_factory=MastodonState)
     """Mastodon's instances, accounts and statuses (mastodon.py)."""
+    misskey: MisskeyState = field(default_factory=MisskeyState)
+    """Misskey instances' notes (misskey.py)."""
 
     @classmethod
     def sample(cls) -> World:
@@ -379,6 +382,7 @@ class World:
             set(PLATFORM_HOSTS) | set(example_social.HOSTS) | youtube.HOSTS | tiktok.HOSTS | reddit.HOSTS
             | threads.HOSTS | telegram.HOSTS | page_hosts
             | {h.lower() for h in self.extra_hosts} | self.bluesky.hosts() | self.mastodon.hosts()
+            | self.misskey.hosts()
         )
 
     def user_by_handle(self, screen_name: str) -> User | None:

@@ -1,5 +1,7 @@
 """Mastodon: finding embedded posts on any instance, naming them by their origin, reading
-their status from the origin's public API, their card from its embed page.
+their status from the origin's public API, their card from its embed page. Posts of
+other ActivityPub servers are read the same way where they speak Mastodon's API (Pleroma,
+Akkoma), and through their own where not (Misskey: :mod:`.misskey`).
 
 Registered as the entry point ``mastodon`` of ``archiver.platforms`` (pyproject.toml).
 Field guide: PLATFORMS_OTHER.md §2.
@@ -88,6 +90,7 @@ class MastodonPlatform:
         "account": "the instance's account service",
         "profile": "the author's profile page",
         "parent": "the instance's copy of the post it replies to",
+        "note": "the Misskey instance's note service",
     }
 
     def unavailable_reason(self, signals: Mapping[str, Mapping[str, object]]) -> str | None:

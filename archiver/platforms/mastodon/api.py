@@ -132,6 +132,10 @@ def status_api(host: str, status_id: str) -> str:
 
 
 async def fetch_post(fetcher: Fetcher, native_id: str, endpoints: Mapping[str, str]) -> PostFetch:
+    if ids.split_note(native_id) is not None:
+        from .misskey import fetch_note
+
+        return await fetch_note(fetcher, native_id)
     host, user, status_id = ids.split(native_id)
     status = await ask(fetcher, "status", status_api(host, status_id))
     status.says = status_says(status, status_id)
@@ -148,7 +152,7 @@ async def fetch_post(fetcher: Fetcher, native_id: str, endpoints: Mapping[str, s
     if verdict_ == "live":
         body = _json(status) or {}
         data = parse_status(body, native_id)
-        origin = ids.origin_of(_str(body.get("uri")), _str(body.get("url")))
+        origin = ids.origin_of(_str(body.get("uri")), _str(body.get("url")), _username(body))
         if origin is not None and origin != native_id:
             status.says = f"live (a copy of {origin})"
         copy_url = parent_copy(body, host) if data.reply_to_id is None else None
@@ -157,7 +161,8 @@ async def fetch_post(fetcher: Fetcher, native_id: str, endpoints: Mapping[str, s
             parent = await ask(fetcher, "parent", copy_url)
             parent_body = _json(parent) or {}
             if status_says(parent, copy_url.rpartition("/")[2]) == "live":
-                data.reply_to_id = ids.origin_of(_str(parent_body.get("uri")), _str(parent_body.get("url")))
+                data.reply_to_id = ids.origin_of(_str(parent_body.get("uri")), _str(parent_body.get("url")),
+                                                 _username(parent_body))
             parent.says = f"replies to {data.reply_to_id}" if data.reply_to_id else "no-answer"
             answers.append(parent)
     return PostFetch(
@@ -173,12 +178,18 @@ async def identify(fetcher: Fetcher, url: str, endpoints: Mapping[str, str]) -> 
     link = ids.parse(url)
     if link is None:
         return None
+    if link.server == "misskey":
+        from .misskey import identify_note
+
+        return await identify_note(fetcher, link, url)
+    if link.server == "object":
+        return await _identify_object(fetcher, link, url, endpoints)
     answer = await ask(fetcher, "status", status_api(link.host, link.id))
     said = status_says(answer, link.id)
     body = _json(answer) or {}
     if said == "live":
         account = body.get("account")
-        origin = ids.origin_of(_str(body.get("uri")), _str(body.get("url")))
+        origin = ids.origin_of(_str(body.get("uri")), _str(body.get("url")), _username(body))
         if origin is None and isinstance(account, dict) and not link.is_copy:
             username = _str(account.get("username"))
             origin = ids.make_id(link.host, username, link.id) if username else None
@@ -200,6 +211,25 @@ async def identify(fetcher: Fetcher, url: str, endpoints: Mapping[str, str]) -> 
         why = answer.error or f"HTTP {answer.status}"
         raise ItemError(f"could not tell whether this is a Mastodon post: {link.host} did not answer ({why})", url)
     return None  # the host answers, but not as Mastodon: the link is no post
+
+
+async def _identify_object(fetcher: Fetcher, link: ids.StatusLink, url: str, endpoints: Mapping[str, str]) -> str | None:
+    """A Pleroma/Akkoma ``/objects/<uuid>`` link: it redirects (a browser's request) to the
+    notice, which is then asked of the API like any other (field guide §2.2)."""
+    try:
+        response = await fetcher.get(url, "html", headers={"Accept": "text/html"})
+    except FetchError as e:
+        raise ItemError(f"could not tell whether this is a fediverse post: {link.host} did not answer ({e})", url) from None
+    notice = ids.parse(response.url)
+    if notice is None or notice.server != "pleroma" or len(response.hops) < 2:
+        if response.status == 429 or response.status >= 500:
+            raise ItemError(f"could not tell whether this is a fediverse post: {link.host} answered HTTP {response.status}", url)
+        return None  # no redirect to a notice: not Pleroma's object
+    return await identify(fetcher, response.url, endpoints)
+
+
+def _username(body: dict[str, object]) -> str | None:
+    return _str(_dict(body.get("account")).get("username"))
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -293,7 +323,7 @@ def local_parent(body: dict[str, object], host: str) -> str | None:
     remote parent's id here is only this instance's copy of it (:func:`parent_copy`)."""
     parent_id = body.get("in_reply_to_id")
     account_id = body.get("in_reply_to_account_id")
-    if not isinstance(parent_id, (str, int)) or not str(parent_id).isdigit():
+    if not isinstance(parent_id, (str, int)) or not str(parent_id).isalnum():
         return None
     account = _dict(body.get("account"))
     mentions = body.get("mentions")
@@ -308,20 +338,27 @@ def local_parent(body: dict[str, object], host: str) -> str | None:
 def parent_copy(body: dict[str, object], host: str) -> str | None:
     """The API URL of this instance's copy of a remote parent, to learn the parent's origin."""
     parent_id = body.get("in_reply_to_id")
-    if body.get("in_reply_to_account_id") is None or not str(parent_id or "").isdigit():
+    if body.get("in_reply_to_account_id") is None or not str(parent_id or "").isalnum():
         return None
     return status_api(host, str(parent_id))
 
 
-def card_url(native_id: str) -> str:
+def card_url(native_id: str) -> str | None:
+    """Mastodon's embed page; None for Pleroma/Akkoma and Misskey posts, whose embed pages
+    the field guide does not describe: their card is cut from article pages that show it."""
+    if ids.split_note(native_id) is not None:
+        return None
     host, user, status_id = ids.split(native_id)
+    if ids.is_pleroma(status_id):
+        return None
     return f"https://{host}/@{user}/{status_id}/embed"
 
 
 def names_post(url: str, native_id: str) -> bool:
     """Whether a request asked about this post: its API answer, its page or embed, oEmbed of it."""
+    note = ids.split_note(native_id)
     try:
-        host, user, status_id = ids.split(native_id)
+        host, user, status_id = (note[0], "", note[1]) if note is not None else ids.split(native_id)
         parts = urlsplit(url)
     except ValueError:
         return False
