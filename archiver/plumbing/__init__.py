@@ -11,5 +11,7 @@
     lock.py            the sweep's lock and a run's claim on a post it captures
     workers.py         worker processes for untrusted input, bounded in time and memory
     ffprobe.py         what a stored media file really is, asked of ffprobe, bounded
+    ffmpeg.py          stored streams remuxed into one MP4 (-c copy), local files only, timed
+    m3u8.py            HLS playlists read safely: text, bounded, every URI a web address
     ytdlp_child.py     the yt-dlp process, whose only network is archiver's client
 """

@@ -6,7 +6,8 @@
               preview.py    the same, for ``archiver find``: nothing captured
     resolve   resolve.py    short, media and tracking links, hop by hop, every hop kept
     fetch     the platform's ``fetch_post``; media.py copies a post's files and checks each
-              is what it claims (ffprobe, Pillow); extract.py copies video sites' media
+              is what it claims (ffprobe, Pillow); hls.py copies a video served only as HLS
+              whole, and remuxes it to MP4; extract.py copies video sites' media
               with yt-dlp, every request through archiver's HTTP client
     render    render.py     cards and pages in headless Chromium; thumbnails.py
     store     store.py      rows and their log entries, one transaction per item, after
