@@ -38,7 +38,6 @@ from ..config import Settings
 from ..errors import BadStatus, ContentError, ItemError, TooLarge
 from ..platforms.base import MediaItem
 from ..plumbing import ffmpeg, ffprobe, m3u8
-from ..plumbing.blobs import Blob
 from ..plumbing.net import Fetcher
 from ..plumbing.safety import check_url
 from .media import PLAYLIST_ONLY, MediaCopy, _check_whole, _read_text_file, check_video
