@@ -8,6 +8,7 @@ under its own id), ``locked.example`` (demands login for every read).
 
 from __future__ import annotations
 
+import copy
 import html
 
 from .bluesky import BlueskyState, BskyAccount, BskyImage, BskyPost, BskyVideo, did_plc, snippet, tid, web_url
@@ -101,19 +102,21 @@ def add_to(world: World) -> World:
     """Add the accounts, posts, instances and articles above to ``world`` (a sample world)."""
     from . import sample as S
 
+    # Deep copies: a test may change a post's video or media in its world, and the next
+    # world must not see it (the module-level samples are shared by every world).
     b = world.bluesky
     for account in (ANA, BEN, TAKEN, DEACT, SHY):
-        b.add_account(BskyAccount(**vars(account)))
+        b.add_account(copy.deepcopy(account))
     for post in (BSKY_PHOTOS, BSKY_VIDEO, BSKY_QUOTE, BSKY_TEXT, BSKY_DELETED, BSKY_TAKEN, BSKY_DEACT, BSKY_SHY):
-        b.add_post(BskyPost(**vars(post)))
+        b.add_post(copy.deepcopy(post))
     m = world.mastodon
     for instance in (SOCIAL, FOSS, HACHYDERM, LOCKED):
-        m.add_instance(MastoInstance(**{**vars(instance), "copies": dict(instance.copies)}))
+        m.add_instance(copy.deepcopy(instance))
     m.instances["hachyderm.io"].copies[HACHYDERM_COPY_ID] = ("mastodon.social", M_PHOTO.id)
     for account in (CARLA, DEV, SUSP, TEMP, GONE, LOCKY):
-        m.add_account(MastoAccount(**vars(account)))
+        m.add_account(copy.deepcopy(account))
     for status in (M_PHOTO, M_VIDEO, M_TEXT, M_QUOTE, M_DELETED, M_PRIVATE, M_SUSP, M_TEMP, M_GONE, M_LOCKED):
-        m.add_status(MastoStatus(**{**vars(status), "media": list(status.media)}))
+        m.add_status(copy.deepcopy(status))
 
     tweets = [world.posts[S.JULIACA_DOCTOR_ID], world.posts[S.JULIACA_MARCH_ID]]
     blocks = [para("The river rose overnight across the valley.")]
