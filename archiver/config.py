@@ -132,6 +132,10 @@ class Settings:
     endpoints: Endpoints = field(default_factory=dict)
     """Platform endpoints a user points elsewhere (a mirror, a replica); the rest keep their
     defaults. Env: ``ARCHIVER_ENDPOINTS="twitter.embed=URL twitter.oembed=URL"``."""
+    budgets: Endpoints = field(default_factory=dict)
+    """Request budgets a user sets lower (or higher) than a platform's own (its documented
+    limits, ``Platform.budgets``), by platform and endpoint: ``{"instagram": {"oembed":
+    "500/1h"}}``. Env: ``ARCHIVER_BUDGETS="instagram.oembed=500/1h"``."""
     user_agent: str = f"archiver/{__version__} (+https://github.com/archiver/archiver; embed archiver)"
 
     # What the commands do when not told otherwise: the library's defaults, and so the CLI's.
@@ -176,6 +180,7 @@ class Settings:
             wayback_keys=env.get("ARCHIVER_WAYBACK_KEYS") or None,
             endpoints=parse_endpoints(env.get("ARCHIVER_ENDPOINTS") or ""),
             confirm_loss=env.get("ARCHIVER_CONFIRM_LOSS") or None,
+            budgets=parse_budgets(env.get("ARCHIVER_BUDGETS") or ""),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given)  # type: ignore[arg-type]
@@ -197,6 +202,20 @@ def parse_endpoints(text: str) -> Endpoints:
             raise ConfigError(f"ARCHIVER_ENDPOINTS: {item!r} is not platform.endpoint=http(s)://URL")
         endpoints.setdefault(platform, {})[name] = url
     return endpoints
+
+
+def parse_budgets(text: str) -> Endpoints:
+    """``platform.endpoint=N/WINDOW`` pairs (``instagram.oembed=500/1h``), separated by spaces or commas."""
+    from .errors import ConfigError
+
+    budgets: Endpoints = {}
+    for item in text.replace(",", " ").split():
+        key, sep, value = item.partition("=")
+        platform, dot, name = key.partition(".")
+        if not (sep and dot and platform and name and "/" in value):
+            raise ConfigError(f"ARCHIVER_BUDGETS: {item!r} is not platform.endpoint=REQUESTS/WINDOW (like 500/1h)")
+        budgets.setdefault(platform, {})[name] = value
+    return budgets
 
 
 def _env_proxy(env: dict[str, str]) -> str | None:

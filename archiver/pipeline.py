@@ -24,9 +24,10 @@ from .evidence.timestamps import Stamp
 from .steps.reader import find_in_fragments, read_bounded, reader_pool
 from .steps.regions import Cited, match, needles
 from .steps.media import copy_media
+from .plumbing.hostlimits import Budget
 from .plumbing.net import Exchange, Fetcher
 from .platforms import (
-    confirm_loss_after, endpoints_for, identifier, platform_named, platforms, post_ref, resolvable_link,
+    confirm_loss_after, endpoints_for, identifier, platform_named, platforms, post_ref, request_budgets, resolvable_link,
 )
 from .platforms.base import BODY, SHORT_LINK, FoundEmbed, Platform, PostData, PostFetch, PostRef
 from .steps.render import ArticleShot, Renderer, Shot, check_screenshot
@@ -163,6 +164,8 @@ class Session:
         self.run_id = run_id or 0
         self._owns_run = run_id is None
         self.fetcher: Fetcher | None = None
+        self.budgets: dict[str, Budget] = {}
+        """Request budgets of every platform's endpoints, by URL (``Platform.budgets``)."""
         self._renderer: Renderer | None = None
         self._renderer_lock = asyncio.Lock()
         self._warming: asyncio.Task[None] | None = None
@@ -185,7 +188,8 @@ class Session:
         if self._owns_run:
             self.run_id = self.store.start_run(self.command)
         self.summary.run_id = self.run_id
-        self.fetcher = await Fetcher(self.settings, self.store.blobs, self.record_http).__aenter__()
+        self.budgets = request_budgets(self.settings)
+        self.fetcher = await Fetcher(self.settings, self.store.blobs, self.record_http, budgets=self.budgets).__aenter__()
         return self
 
     async def __aexit__(self, *exc: object) -> None:

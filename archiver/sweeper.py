@@ -295,6 +295,7 @@ class _Sweep:
                 host_limits=host_limits,
                 connections=2,
                 defer_blob_sync=True,
+                budgets=session.budgets,
             ) as fetcher:
                 await drain(fetcher)
 

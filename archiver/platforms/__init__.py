@@ -33,6 +33,7 @@ from .base import (
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..plumbing.hostlimits import Budget
     from ..plumbing.net import Fetcher
 
 Identify = Callable[["Fetcher", str, Mapping[str, str]], Awaitable[str | None]]
@@ -48,6 +49,8 @@ BUILT_IN = {
     "reddit": "archiver.platforms.reddit:PLATFORM",
     "threads": "archiver.platforms.threads:PLATFORM",
     "telegram": "archiver.platforms.telegram:PLATFORM",
+    "instagram": "archiver.platforms.instagram:PLATFORM",
+    "facebook": "archiver.platforms.facebook:PLATFORM",
 }
 """The built-in platforms' entry points, as pyproject.toml registers them: used as well
 when archiver runs from a source tree that was never installed (no metadata to read)."""
@@ -141,6 +144,37 @@ def confirm_loss_after(platform: Platform, settings: Settings) -> float:
     return float(getattr(platform, "confirm_loss_after", 0) or 0)
 
 
+def budgets_for(platform: Platform, settings: Settings) -> dict[str, Budget]:
+    """The request budgets of the platform's endpoints (``Platform.budgets``, optional),
+    with the user's (``Settings.budgets``), by endpoint URL. Raises ConfigError."""
+    from ..plumbing.hostlimits import Budget
+
+    declared: Mapping[str, Budget] = getattr(platform, "budgets", None) or {}
+    overrides = settings.budgets.get(platform.name, {})
+    endpoints = endpoints_for(platform, settings)
+    unknown = sorted(set(overrides) - set(endpoints))
+    if unknown:
+        raise ConfigError(f"budget for unknown {platform.name} endpoint {unknown[0]!r} in settings")
+    budgets: dict[str, Budget] = {}
+    for name in sorted(set(declared) | set(overrides)):
+        if name in overrides:
+            try:
+                budgets[endpoints[name]] = Budget.parse(overrides[name])
+            except ValueError as e:
+                raise ConfigError(f"budget of {platform.name}.{name}: {e}") from None
+        elif name in endpoints:
+            budgets[endpoints[name]] = declared[name]
+    return budgets
+
+
+def request_budgets(settings: Settings) -> dict[str, Budget]:
+    """Every installed platform's request budgets, by endpoint URL, for a Fetcher."""
+    budgets: dict[str, Budget] = {}
+    for platform in platforms():
+        budgets.update(budgets_for(platform, settings))
+    return budgets
+
+
 def endpoints_for(platform: Platform, settings: Settings) -> Mapping[str, str]:
     """The platform's endpoints with the user's overrides (Settings.endpoints) applied."""
     overrides = settings.endpoints.get(platform.name, {})
@@ -165,6 +199,7 @@ __all__ = [
     "PostRef",
     "SourceAnswer",
     "Status",
+    "budgets_for",
     "card_in_frame",
     "confirm_loss_after",
     "endpoints_for",
@@ -173,6 +208,7 @@ __all__ = [
     "platform_named",
     "platforms",
     "post_ref",
+    "request_budgets",
     "resolvable_link",
     "url_marker",
 ]

@@ -82,6 +82,11 @@ works as before):
 11. ``url_marker(native_id) -> str``: a string every URL that names the post contains
    (default: the native id), for ``provenance`` to narrow the exchanges it asks
    ``names_post`` about, when the id is not written whole in URLs (``did/rkey``).
+12. ``budgets``: endpoint name → :class:`~archiver.plumbing.hostlimits.Budget`, the
+   most requests an endpoint allows in a window where the platform documents a limit it
+   does not announce in its answers (Meta's oEmbed: ``Budget(1000, 3600)``). Every run's
+   requests to the endpoint are counted in the data directory; beyond the budget none is
+   sent, and the check is ``unknown`` (``Settings.budgets`` lets a user set another).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import random
 import re
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import unescape
@@ -27,7 +27,7 @@ import httpx
 from .blobs import Blob, BlobStore
 from ..config import Settings
 from ..errors import BlockedURL, ConfigError, FetchError, NetworkFailure, RateLimited, TooLarge, TooManyHops
-from .hostlimits import HostLimits, reset_at
+from .hostlimits import Budget, Budgets, HostLimits, budget_spent_message, reset_at
 from .safety import GuardedBackend, check_url, literal_address
 from .streams import AsyncioBackend
 
@@ -92,8 +92,13 @@ class Fetcher:
         host_limits: dict[str, asyncio.Semaphore] | None = None,
         connections: int | None = None,
         defer_blob_sync: bool = False,
+        budgets: Mapping[str, Budget] | None = None,
     ) -> None:
         """``host_limits`` shares per-host limits between fetchers; ``connections`` sizes the pool.
+
+        ``budgets``: endpoint URL (without query) → the most requests it may be sent in a
+        window, counted across runs in the data directory (:class:`Budgets`); a request
+        to a URL under one, beyond it, is not sent (``RateLimited``).
 
         ``defer_blob_sync``: bodies are stored as deferred blobs, made durable by the next
         ``Store.transaction()`` (for many small answers, as a sweep gets). Their files are
@@ -118,6 +123,8 @@ class Fetcher:
         self._cookies = httpx.Cookies()
         # Hosts that said when they may be asked again: remembered across runs.
         self._held = HostLimits(settings.data_dir)
+        self._budgets = {prefix.split("?", 1)[0]: budget for prefix, budget in (budgets or {}).items()}
+        self._spent = Budgets(settings.data_dir) if self._budgets else None
 
     async def __aenter__(self) -> Fetcher:
         self._transport = self._make_transport()
@@ -293,6 +300,7 @@ class Fetcher:
                 when = datetime.fromtimestamp(held, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
                 raise RateLimited(f"not sent: {request.url.host} asked not to be asked again before {when}", url)
             await asyncio.sleep(max(0.0, wait))  # a short wait is waited out, as a retry would
+        self._spend_budget(url)
         async with self._limit(request.url.host):
             try:
                 async with asyncio.timeout(self.settings.request_deadline):
@@ -324,6 +332,18 @@ class Fetcher:
         response = Response(url=url, status=r.status_code, headers=r.headers, body=body, blob=blob)
         await self._record(Exchange(url, method, r.status_code, list(r.headers.multi_items()), started, blob))
         return response
+
+    def _spend_budget(self, url: str) -> None:
+        """Count a request to a budgeted endpoint; raise RateLimited, unsent, beyond its budget."""
+        if self._spent is None:
+            return
+        bare = url.split("?", 1)[0].split("#", 1)[0]
+        for prefix, budget in self._budgets.items():
+            if bare == prefix or bare.startswith(prefix.rstrip("/") + "/"):
+                until = self._spent.spend(prefix, budget)
+                if until is not None:
+                    raise RateLimited(budget_spent_message(prefix, budget, until), url)
+                return
 
     async def _read_body(
         self, r: httpx.Response, url: str, kind: Kind, cap: int
