@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import bluesky, example_social, mastodon, pages, reddit, syndication, telegram, threads, tiktok, youtube
+from . import bluesky, example_social, facebook, instagram, mastodon, pages, reddit, syndication, telegram, threads, tiktok, youtube
 from .tokens import token_for
 from .world import Page, World
 
@@ -103,7 +103,7 @@ def respond(world: World, host: str, path_qs: str, user_agent: str) -> Response:
         return threads.respond(world, host, path_qs)
     if host in telegram.HOSTS:
         return telegram.respond(world, host, path_qs)
-    for other in (bluesky, mastodon):
+    for other in (bluesky, mastodon, instagram, facebook):
         answer = other.respond(world, host, path_qs)
         if answer is not None:
             return answer

@@ -428,6 +428,9 @@ def build_sample_world() -> World:
         world.add_page(url, Page.html(article_page(title, blocks)))
     _bad_pages(world)
     world.reddit = reddit_sample_state()  # posts only: an article that cites them is a test's
+    from . import meta_sample
+
+    meta_sample.add_to(world)  # Instagram's and Facebook's posts, for articles a test builds
 
     # The transient post: every data source fails with a retryable error, forever.
     world.faults[("cdn.syndication.twimg.com", f"id={TRANSIENT_ID}")] = "500"

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from . import example_social, reddit, telegram, threads, tiktok, youtube
+from . import example_social, facebook, instagram, reddit, telegram, threads, tiktok, youtube
 from . import media as media_gen
 from .bluesky import BlueskyState
 from .example_social import ExamplePost
+from .facebook import FacebookState
+from .instagram import InstagramState
 from .reddit import RedditState
 from .telegram import TelegramState
 from .threads import ThreadsState
@@ -341,6 +343,10 @@ class World:
     """Mastodon's instances, accounts and statuses (mastodon.py)."""
     misskey: MisskeyState = field(default_factory=MisskeyState)
     """Misskey instances' notes (misskey.py)."""
+    instagram: InstagramState = field(default_factory=InstagramState)
+    """Instagram's posts (instagram.py)."""
+    facebook: FacebookState = field(default_factory=FacebookState)
+    """Facebook's posts and Meta's Graph oEmbed limits (facebook.py)."""
 
     @classmethod
     def sample(cls) -> World:
@@ -383,6 +389,7 @@ class World:
             | threads.HOSTS | telegram.HOSTS | page_hosts
             | {h.lower() for h in self.extra_hosts} | self.bluesky.hosts() | self.mastodon.hosts()
             | self.misskey.hosts()
+            | instagram.HOSTS | facebook.HOSTS
         )
 
     def user_by_handle(self, screen_name: str) -> User | None:

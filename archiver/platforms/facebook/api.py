@@ -77,10 +77,10 @@ def from_plugin(html: str, native_id: str) -> PostData | None:
     if message is None and not video:
         return None
     author = tree.css_first(".fwb a, .profileLink")
-    photos = []
+    photos: list[MediaItem] = []
     for img in tree.css("img.scaledImageFitWidth, img.scaledImageFitHeight, ._46-i img"):
         src = img.attributes.get("src") or ""
-        if src.startswith("https://"):
+        if src.startswith("https://") and all(p.url != src for p in photos):
             width, height = img.attributes.get("width") or "", img.attributes.get("height") or ""
             photos.append(MediaItem(
                 "poster" if video else "photo", src, int(width) if width.isdigit() else None,
