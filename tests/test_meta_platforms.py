@@ -417,6 +417,15 @@ def test_an_article_with_instagram_and_facebook_posts_is_archived_and_swept(
     assert (after[M.IG_PHOTO.code], after[M.FB_POST.native_id]) == ("unavailable", "unavailable")
     assert "deleted" not in after.values()
 
+    # Like any post: its history, the requests behind each capture, the log.
+    from archiver.api import history, provenance, verify
+
+    assert [e for e in history(settings, M.FB_POST.url).entries if "unavailable" in json.dumps(e, default=str)]
+    made = json.dumps(provenance(settings, f"instagram:{M.IG_PHOTO.code}").captures, default=str)
+    assert "instagram_oembed" in made and f"/p/{M.IG_PHOTO.code}/embed/captioned/" in made
+    assert f"{M.FB_POST.id}_1_n.jpg" in json.dumps(provenance(settings, M.FB_POST.url).captures, default=str)
+    assert verify(settings).ok
+
 
 def test_media_failure_leaves_the_post_archived(settings: Settings, fake_world: World) -> None:
     fake_world.faults[("video.xx.fbcdn.net", "/")] = "404"
