@@ -436,3 +436,14 @@ def test_media_failure_leaves_the_post_archived(settings: Settings, fake_world: 
     assert "media not copied: yt-dlp" in summary.errors[0] and "404" in summary.errors[0]
     kinds = {k for k, _ in _captures(settings, "facebook", M.FB_VIDEO.native_id)}
     assert {"data", "screenshot"} <= kinds and "video" not in kinds
+
+
+def test_an_expired_signed_photo_url_is_a_media_error_not_a_loss(settings: Settings, fake_world: World) -> None:
+    fake_world.instagram.url_lifetime = -60.0  # Meta's signed CDN URLs have already expired when copied
+    fake_world.add_page(ARTICLE, Page.html(article_page("A photo", [
+        f'<p><a href="{M.IG_PHOTO.url}">the river at dawn</a></p>'])))
+    summary = archive([ARTICLE], settings)
+    assert rows(settings, "SELECT status FROM posts")[0]["status"] == "live"
+    assert len(summary.errors) == 1 and "photo not copied" in summary.errors[0] and "403" in summary.errors[0]
+    kinds = {k for k, _ in _captures(settings, "instagram", M.IG_PHOTO.code)}
+    assert kinds == {"data", "screenshot"}
