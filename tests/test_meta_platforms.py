@@ -399,7 +399,7 @@ def test_an_article_with_instagram_and_facebook_posts_is_archived_and_swept(
     assert hops and hops[0]["final_url"] == f"https://www.facebook.com/watch/?v={M.FB_VIDEO.id}"
     # Every request yt-dlp made is an exchange of the run (the CDN's signed video URL too).
     urls = [r["url"] for r in rows(settings, "SELECT url FROM exchanges")]
-    assert any(u.startswith(f"https://scontent.cdninstagram.com/o1/v/t16/f2/m86/{M.IG_VIDEO.code}_1.mp4?oe=") for u in urls)
+    assert any(u.startswith(f"https://scontent-lhr8-1.cdninstagram.com/o1/v/t16/f2/m86/{M.IG_VIDEO.code}_1.mp4?oe=") for u in urls)
     assert any(u.startswith(f"https://video.xx.fbcdn.net/o1/v/t2/f2/m69/{M.FB_VIDEO.id}_hd.mp4") for u in urls)
     assert assert_files_intact(settings) > 0
     reason = rows(settings, "SELECT s.signals FROM status_checks s JOIN posts p ON p.id = s.post_id "

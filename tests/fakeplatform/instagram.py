@@ -4,7 +4,7 @@ Meta's oEmbed for Instagram lives on ``graph.facebook.com``, served by ``faceboo
 (one Graph host, one hourly limit per endpoint).
 
 Hosts: ``www.instagram.com`` (``instagram.com``, ``m.instagram.com``, ``instagr.am``: 301
-there) and ``scontent.cdninstagram.com``.
+there) and ``scontent-lhr8-1.cdninstagram.com``.
 
 - ``/``: the home page with the LSD token (``<script id="__eqmc">{"l": …}``) and a
   ``csrftoken`` cookie, as yt-dlp reads them;
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 WEB = "www.instagram.com"
 ALIASES = frozenset({"instagram.com", "m.instagram.com", "instagr.am", "www.instagr.am"})
-CDN = "scontent.cdninstagram.com"
+CDN = "scontent-lhr8-1.cdninstagram.com"
 HOSTS = frozenset({WEB, CDN}) | ALIASES
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 LSD = "AVqbxe3J_YA"
