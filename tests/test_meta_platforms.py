@@ -288,6 +288,9 @@ def test_budgets_are_parsed_and_checked() -> None:
             Budget.parse(bad)
     assert parse_budgets("instagram.oembed=500/1h, facebook.oembed_post=10/1m") == {
         "instagram": {"oembed": "500/1h"}, "facebook": {"oembed_post": "10/1m"}}
+    assert Settings.from_env({"ARCHIVER_BUDGETS": "instagram.oembed=5/1h"}).budgets == {"instagram": {"oembed": "5/1h"}}
+    with pytest.raises(ConfigError):
+        Settings.from_env({"ARCHIVER_BUDGETS": "instagram=5/1h"})
     instagram = platform_named("instagram")
     assert instagram is not None
     default = budgets_for(instagram, Settings())
