@@ -327,3 +327,16 @@ def test_a_wall_or_a_media_failure_is_a_per_post_error_and_the_post_is_kept(
     assert kinds == ["data", "photo", "screenshot"]
     status = {r["native_id"]: (r["status"], r["capture_complete"]) for r in rows(settings, "SELECT * FROM posts")}
     assert status[T.TH_PHOTO.code] == ("live", 0) and status[T.TH_CONSENT.code][0] == "live"
+
+
+def test_threads_oembed_is_counted_against_metas_hourly_budget() -> None:
+    """Meta's tokenless oEmbed allows 1,000 requests an hour per endpoint (guide §0.3):
+    Threads declares it, so the Fetcher counts it across runs as it does Instagram's."""
+    from archiver.config import Settings
+    from archiver.platforms import budgets_for, platform_named
+    from archiver.plumbing.hostlimits import Budget
+
+    threads = platform_named("threads")
+    assert budgets_for(threads, Settings()) == {"https://graph.threads.net/v1.0/oembed": Budget(1000, 3600.0)}
+    assert budgets_for(threads, Settings(budgets={"threads": {"oembed": "2/1m"}})) == {
+        "https://graph.threads.net/v1.0/oembed": Budget(2, 60.0)}

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from ...plumbing.hostlimits import Budget
 from ..base import CardSpec, FoundEmbed, Platform, PostFetch, reason_for
 from . import ids
 from .api import ENDPOINTS, embed_url
@@ -46,9 +47,9 @@ class ThreadsPlatform:
         "embed_page": "the post's Threads embed page",
         "oembed": "Meta's Threads embed service (oEmbed)",
     }
-    # TODO(lead, once h14-meta's request budgets are on main): Meta's tokenless oEmbed
-    # allows 1,000 requests an hour: declare
-    # ``budgets: Mapping[str, Budget] = {"oembed": Budget(1000, 3600)}`` here.
+    budgets: Mapping[str, Budget] = {"oembed": Budget(1000, 3600.0)}
+    """Meta's tokenless oEmbed allows 1,000 requests an hour per endpoint (field guide §0.3,
+    §7.3): counted across runs, as for Instagram's and Facebook's."""
 
     def unavailable_reason(self, signals: Mapping[str, Mapping[str, object]]) -> str | None:
         """Why a post is unavailable, as far as Threads' answers tell (field guide §7.3)."""
