@@ -156,6 +156,7 @@ def find(ctx: click.Context, source: str, base_url: str | None, follow: bool, as
 @click.option("-c", "--concurrency", type=click.IntRange(1, 64), default=DEFAULTS.concurrency, show_default=True, help="Articles and browser pages at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of text.")
 @click.option("--notify-url", help="POST the run's log timestamps (pins) as JSON to this URL.")
+@click.option("--queue", "queue_url", metavar="URL", help="Hand the work to the workers on this queue (a Redis URL) instead of doing it here.")
 @click.pass_context
 def archive(
     ctx: click.Context,
@@ -166,6 +167,7 @@ def archive(
     concurrency: int,
     as_json: bool,
     notify_url: str | None,
+    queue_url: str | None,
 ) -> None:
     """Archive articles, or posts directly, by URL.
 
@@ -189,6 +191,7 @@ def archive(
         page_embeds=page_embeds,
         progress=_progress(quiet=False, as_json=as_json),
         notify_url=notify_url,
+        queue=queue_url,
     )
     if as_json:
         _echo_json(summary.as_dict())
@@ -219,6 +222,7 @@ def archive(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 @click.option("--wait", is_flag=True, help="Wait for a running sweep to finish instead of exiting with 75.")
 @click.option("--notify-url", help="POST a JSON list of the changes found to this URL after the run.")
+@click.option("--queue", "queue_url", metavar="URL", help="Hand the work to the workers on this queue (a Redis URL) instead of doing it here.")
 @click.pass_context
 def sweep(
     ctx: click.Context,
@@ -232,6 +236,7 @@ def sweep(
     as_json: bool,
     wait: bool,
     notify_url: str | None,
+    queue_url: str | None,
 ) -> None:
     """Re-check archived posts and watched articles that are due.
 
@@ -255,6 +260,7 @@ def sweep(
             wait=wait,
             notify_url=notify_url,
             progress=_progress(quiet=quiet, as_json=as_json),
+            queue=queue_url,
         )
     except LockHeld as e:
         if not quiet:
@@ -266,6 +272,76 @@ def sweep(
         click.echo(summary.line())
         _echo_lines([s.line() for s in summary.stamps])
     ctx.exit(0 if summary.ok else 1)
+
+
+QUEUE_URL = click.option(
+    "--queue", "queue_url", metavar="URL", envvar="ARCHIVER_QUEUE", required=True,
+    help="The queue: a Redis URL (redis://HOST:6379/0). Env: ARCHIVER_QUEUE.",
+)
+
+
+@cli.command()
+@QUEUE_URL
+@click.option("-p", "--processes", type=click.IntRange(1, 64), default=1, show_default=True, help="Tasks at once (a browser each).")
+@click.option("--name", help="This worker's name in `queue status`.  [default: archiver.PID@HOST]")
+@click.pass_context
+def worker(ctx: click.Context, queue_url: str, processes: int, name: str | None) -> None:
+    """Capture what `archive --queue` and `sweep --queue` hand out, until stopped.
+
+    Runs with the settings given here (proxy, browser, endpoints…), as a local run would.
+    Files go to the shared data directory's blobs/; rows go back to the catalogue writer
+    through the queue: the worker never opens archive.db. SIGTERM finishes running tasks.
+    """
+    from archiver import worker as run_worker
+
+    ctx.exit(run_worker(_settings(ctx), queue_url, processes=processes, name=name))
+
+
+@cli.command()
+@QUEUE_URL
+@click.option("--idle-exit", type=click.FloatRange(min=0), metavar="SECONDS", help="Stop once no result came for this long.  [default: never]")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary at the end.")
+@click.pass_context
+def ingest(ctx: click.Context, queue_url: str, idle_exit: float | None, as_json: bool) -> None:
+    """Write the workers' results into the archive: the one catalogue writer.
+
+    Each batch of results is written in one transaction, then acknowledged: killed at
+    any point, nothing is lost or written twice. Exit code 75: another writer holds
+    this archive.
+    """
+    from archiver import LockHeld
+    from archiver import ingest as run_ingest
+
+    try:
+        report = run_ingest(_settings(ctx), queue_url, idle_exit=idle_exit, progress=_progress(quiet=False, as_json=as_json))
+    except LockHeld as e:
+        click.echo(f"archiver: {e}", err=True)
+        ctx.exit(75)
+    if as_json:
+        _echo_json(report.as_dict())
+    else:
+        click.echo(report.line())
+    ctx.exit(0 if report.ok else 1)
+
+
+@cli.group()
+def queue() -> None:
+    """The work queue of distributed capture: `archiver queue status`."""
+
+
+@queue.command("status")
+@QUEUE_URL
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def queue_status(ctx: click.Context, queue_url: str, as_json: bool) -> None:
+    """Tasks waiting, running and failed, per worker; results waiting for the writer."""
+    from archiver import queue as read_queue
+
+    report = read_queue(_settings(ctx), queue_url)
+    if as_json:
+        _echo_json(report.as_dict())
+    else:
+        _echo_lines(report.lines())
 
 
 @cli.command()

@@ -6,6 +6,7 @@
 #   ./setup.sh --no-demo  install only
 #
 # Installs: Debian's chromium-headless-shell (the browser archiver prefers), certutil (libnss3-tools), fonts,
+# redis-server (the broker of distributed capture),
 # ffmpeg (its ffprobe checks every video before it is kept; the tests' replica encodes its videos with
 # ffmpeg), a virtual environment in .venv with archiver and its test dependencies. yt-dlp's
 # JavaScript runtime for YouTube comes with those: the `deno` wheel (Debian's nodejs is older
@@ -24,6 +25,7 @@ command -v chromium-headless-shell >/dev/null || need+=(chromium-headless-shell)
 command -v certutil >/dev/null || need+=(libnss3-tools)
 { command -v ffprobe >/dev/null && command -v ffmpeg >/dev/null; } || need+=(ffmpeg)
 command -v openssl >/dev/null || need+=(openssl)  # the tests' TSA (openssl ts -reply), and checking tokens by hand
+command -v redis-server >/dev/null || need+=(redis-server)  # the broker of distributed capture (archiver worker), and its tests
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]} (apt)"
@@ -40,6 +42,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "== installing archiver into .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# pywb, the independent replayer the WACZ export is tested with, pins redis-py 2.10 and fakeredis < 1:
+# it cannot share .venv with Celery's Redis client, so it gets a virtual environment of its own.
+if [ ! -x .venv-pywb/bin/python ] || ! .venv-pywb/bin/python -c 'import pywb' 2>/dev/null; then
+  echo "== installing pywb into .venv-pywb (a test tool)"
+  "$python" -m venv .venv-pywb
+  .venv-pywb/bin/python -m pip install -q --disable-pip-version-check 'pywb>=2.10'
+fi
 .venv/bin/archiver doctor
 
 [ "$demo" = 1 ] || exit 0

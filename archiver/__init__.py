@@ -51,14 +51,17 @@ if TYPE_CHECKING:
         doctor,
         export,
         history,
+        ingest,
         keygen,
         provenance,
+        queue,
         serve,
         similar,
         sweep,
         timestamp,
         unwatch,
         verify,
+        worker,
     )
     from .config import Endpoints, Limits, Settings, Tsa
     from .evidence.backup import BackupReport
@@ -67,6 +70,7 @@ if TYPE_CHECKING:
         BadStatus,
         BlobStoreUnreachable,
         BlockedURL,
+        BrokerError,
         BrowserNotFound,
         ConfigError,
         ContentError,
@@ -94,6 +98,8 @@ if TYPE_CHECKING:
     from .evidence.timestamps import Stamp
     from .evidence.verify import Problem, VerifyReport
     from .evidence.wacz import ExportSummary
+    from .distributed.status import QueueStatus
+    from .distributed.writer import IngestReport
     from .pipeline import Summary
     from .queries import TimelineEntry
     from .selfcheck import Check, DoctorReport
@@ -102,8 +108,8 @@ if TYPE_CHECKING:
     from .sweeper import SweepSummary
 
 _COMMANDS = ("archive", "backup", "find", "sweep", "unwatch", "deleted", "history", "provenance", "similar", "verify",
-             "export", "keygen", "serve", "doctor", "timestamp")
-_ERRORS = ("ArchiverError", "BadStatus", "BlobStoreUnreachable", "BlockedURL", "BrowserNotFound", "ConfigError", "ContentError",
+             "export", "keygen", "serve", "doctor", "timestamp", "worker", "ingest", "queue")
+_ERRORS = ("ArchiverError", "BadStatus", "BlobStoreUnreachable", "BlockedURL", "BrokerError", "BrowserNotFound", "ConfigError", "ContentError",
            "DatabaseLocked", "DiskFull", "ExportError", "ExtractError", "FetchError", "ImageNotFound", "ItemError",
            "LockHeld", "NetworkFailure", "NotifyError", "NotInArchive", "RateLimited", "ReadOnlyStore", "RenderError",
            "SchemaError", "StoreError", "TimestampError", "TooLarge", "TooManyHops")
@@ -126,6 +132,8 @@ _WHERE: dict[str, str] = {
     "Check": "selfcheck",
     "find_embeds": "steps.find",
     "Found": "steps.preview",
+    "IngestReport": "distributed.writer",
+    "QueueStatus": "distributed.status",
 }
 """Each public name → the module (under archiver) that defines it."""
 
@@ -135,6 +143,7 @@ __all__ = [
     "BadStatus",
     "BlobStoreUnreachable",
     "BlockedURL",
+    "BrokerError",
     "BrowserNotFound",
     "Check",
     "ConfigError",
@@ -152,6 +161,7 @@ __all__ = [
     "Found",
     "History",
     "ImageNotFound",
+    "IngestReport",
     "ItemError",
     "Limits",
     "LockHeld",
@@ -162,6 +172,7 @@ __all__ = [
     "NotifyError",
     "Problem",
     "Provenance",
+    "QueueStatus",
     "RateLimited",
     "ReadOnlyStore",
     "RenderError",
@@ -188,14 +199,17 @@ __all__ = [
     "find",
     "find_embeds",
     "history",
+    "ingest",
     "keygen",
     "provenance",
+    "queue",
     "serve",
     "similar",
     "sweep",
     "timestamp",
     "unwatch",
     "verify",
+    "worker",
 ]
 
 

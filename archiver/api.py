@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .evidence.timestamps import Stamp
     from .evidence.verify import VerifyReport
     from .evidence.wacz import ExportSummary
+    from .distributed.status import QueueStatus
+    from .distributed.writer import IngestReport
     from .pipeline import Progress, Summary
     from .queries import TimelineEntry
     from .selfcheck import DoctorReport
@@ -52,14 +54,17 @@ __all__ = [
     "export",
     "find",
     "history",
+    "ingest",
     "keygen",
     "provenance",
+    "queue",
     "serve",
     "similar",
     "sweep",
     "timestamp",
     "unwatch",
     "verify",
+    "worker",
 ]
 
 
@@ -89,6 +94,7 @@ def archive(
     progress: Progress | None = None,
     notify_url: str | None = None,
     page_embeds: bool = False,
+    queue: str | None = None,
 ) -> Summary:
     """Archive each target: an article URL (with every post it embeds), a post's URL, or a
     short or media link to a post.
@@ -103,7 +109,18 @@ def archive(
     configured (``settings.tsas``) the log's head is timestamped at the end
     (``Summary.stamps``; ``notify_url`` receives them as a JSON POST). Raises
     ``StoreError`` or ``BrowserNotFound`` when nothing can be archived.
+
+    ``queue``: a Redis URL; the targets are handed to the workers there (``worker``), one
+    task each, and this call waits until their results are written into the archive —
+    writing them itself unless another catalogue writer (``ingest``) is at work. The
+    summary is the same; the log's timestamps (if any) are the writer's. Raises
+    ``BrokerError`` when the queue cannot be reached.
     """
+    if queue is not None:
+        from .distributed.dispatch import archive_queued
+
+        return archive_queued(list(targets), settings, queue, recapture=recapture, progress=progress,
+                              page_embeds=page_embeds)
     from .pipeline import archive as run
 
     return run(
@@ -144,6 +161,7 @@ def sweep(
     wait: bool = False,
     notify_url: str | None = None,
     progress: Progress | None = None,
+    queue: str | None = None,
 ) -> SweepSummary:
     """Re-check the archived posts and watched articles that are due (``everything``: all).
 
@@ -153,7 +171,16 @@ def sweep(
     the usable CPUs, at most 2, on Linux). ``notify_url`` receives the changes as a JSON
     POST. Raises ``LockHeld`` when another sweep runs (unless ``wait``), ``ConfigError``
     for a bad ``settings.schedule``.
+
+    ``queue``: a Redis URL; each due article, and each batch of due posts, is a task for
+    the workers there, and this call waits until the run is written (see ``archive``).
+    ``workers`` does not apply then. Raises ``BrokerError`` when the queue cannot be reached.
     """
+    if queue is not None:
+        from .distributed.dispatch import sweep_queued
+
+        return sweep_queued(settings, queue, everything=everything, limit=limit, max_time=max_time,
+                            concurrency=concurrency, wait=wait, notify_url=notify_url, progress=progress)
     from .sweeper import sweep as run
 
     return run(
@@ -167,6 +194,49 @@ def sweep(
         notify_url=notify_url,
         progress=progress,
     )
+
+
+# --------------------------------------------------------------------------- distributed capture
+
+
+def worker(settings: Settings, queue: str, *, processes: int = 1, name: str | None = None) -> int:
+    """Run a capture worker on the queue at ``queue`` (a Redis URL) until it is stopped.
+
+    It takes the tasks ``archive`` and ``sweep`` hand out with ``queue``, captures each as a
+    local run would, with these ``settings`` (proxy, CA bundle, browser, caps, endpoints),
+    writes the files to the blob store every machine shares (``settings.data_dir``: its
+    ``blobs/``; the worker never opens its archive.db), and sends the rows back as a result
+    for the catalogue writer. ``processes``: tasks at once (a browser each). SIGTERM lets
+    running tasks finish. Returns the worker's exit code.
+    """
+    from .distributed.tasks import run_worker
+
+    return run_worker(settings, queue, processes=processes, name=name)
+
+
+def ingest(
+    settings: Settings, queue: str, *, idle_exit: float | None = None, progress: Progress | None = None
+) -> IngestReport:
+    """Be the archive's one catalogue writer: write the results the workers send to ``queue``
+    into ``settings.data_dir``'s archive.db, in batches, each acknowledged only once written,
+    until stopped (or until no result came for ``idle_exit`` seconds).
+
+    Writing is idempotent (a result delivered twice is written once) and survives a kill.
+    ``progress(item, what)`` is called for each result's lines. Raises ``LockHeld`` when
+    another writer holds this archive, ``StoreError`` when the archive cannot be written.
+    """
+    from .distributed.writer import ingest as run
+
+    return run(settings, queue, idle_exit=idle_exit, progress=progress)
+
+
+def queue(settings: Settings, url: str) -> QueueStatus:
+    """The queue at ``url`` (a Redis URL): tasks waiting, running and failed, per worker, and
+    results waiting for the catalogue writer. Reads the broker only. Raises ``BrokerError``
+    when it cannot be reached."""
+    from .distributed.status import queue_status
+
+    return queue_status(settings, url)
 
 
 def unwatch(settings: Settings, url: str) -> None:

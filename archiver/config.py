@@ -165,6 +165,16 @@ class Settings:
     wayback_available: str = "https://archive.org/wayback/available"
     """The Wayback Machine's availability API: the copy nearest a time."""
 
+    # Distributed capture (archiver.distributed): every role (dispatcher, worker, writer) must
+    # agree on these, so they come from the environment like the rest.
+    queue_time_limit: float = 600.0
+    """Seconds a queued task may run: then it stops itself and sends what it has (Celery's
+    soft limit); 60 s later its process is killed (the hard limit). Env: ``ARCHIVER_QUEUE_TIME_LIMIT``."""
+    queue_visibility_timeout: float | None = None
+    """Seconds after which the broker hands a task (or result) nobody acknowledged to
+    another worker: a dead worker's task comes back then. None: the hard limit plus
+    60 s, so a slow task still running is never handed out twice. Env: ``ARCHIVER_QUEUE_VISIBILITY``."""
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
         env = dict(os.environ if env is None else env)
@@ -181,6 +191,8 @@ class Settings:
             endpoints=parse_endpoints(env.get("ARCHIVER_ENDPOINTS") or ""),
             confirm_loss=env.get("ARCHIVER_CONFIRM_LOSS") or None,
             budgets=parse_budgets(env.get("ARCHIVER_BUDGETS") or ""),
+            queue_time_limit=_env_seconds(env, "ARCHIVER_QUEUE_TIME_LIMIT") or cls.queue_time_limit,
+            queue_visibility_timeout=_env_seconds(env, "ARCHIVER_QUEUE_VISIBILITY"),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given)  # type: ignore[arg-type]
@@ -225,3 +237,18 @@ def _env_proxy(env: dict[str, str]) -> str | None:
         if env.get(name):
             return env[name]
     return None
+
+
+def _env_seconds(env: dict[str, str], name: str) -> float | None:
+    from .errors import ConfigError
+
+    text = (env.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ConfigError(f"{name}: {text!r} is not a number of seconds above 0")
+    return value

@@ -16,7 +16,8 @@ name here is also an httpx exception's name, so neither can be mistaken for the 
     ├── NotInArchive           a post, article or image asked for is not in the archive
     │   └── ImageNotFound      neither a capture id, a stored file's SHA-256, nor an image file
     ├── ExportError            an export has nothing in it or cannot be written
-    ├── LockHeld               another sweep holds the data directory's sweep lock
+    ├── LockHeld               another sweep holds the data directory's sweep lock (or another writer its writer lock)
+    ├── BrokerError            the task queue's broker cannot be reached, or is not a Redis URL
     ├── NotifyError            a sweep's change notification could not be delivered
     └── ItemError              one item (article, link, post, file) failed; others go on
         ├── FetchError         a network exchange failed
@@ -39,6 +40,7 @@ __all__ = [
     "BadStatus",
     "BlobStoreUnreachable",
     "BlockedURL",
+    "BrokerError",
     "BrowserNotFound",
     "ConfigError",
     "ContentError",
@@ -113,7 +115,12 @@ class ExportError(ArchiverError):
 
 
 class LockHeld(ArchiverError):
-    """Another sweep holds the data directory's sweep lock (the CLI exits with 75)."""
+    """Another sweep holds the data directory's sweep lock, or another catalogue writer its
+    writer lock (the CLI exits with 75)."""
+
+
+class BrokerError(ArchiverError):
+    """The task queue's broker (``--queue URL``) cannot be reached or used, or is not a Redis URL."""
 
 
 class NotifyError(ArchiverError):

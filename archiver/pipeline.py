@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -32,7 +31,7 @@ from .platforms import (
 from .platforms.base import BODY, SHORT_LINK, FoundEmbed, Platform, PostData, PostFetch, PostRef
 from .steps.render import ArticleShot, Renderer, Shot, check_screenshot
 from .steps.resolve import resolve
-from .steps.store import CaptureFile, Citation, Event, Seen, Store
+from .steps.store import CaptureFile, Catalogue, Citation, Event, RowLike, Seen, Store
 from .steps.thumbnails import store_derived, with_thumbnails
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -139,7 +138,7 @@ class Session:
     def __init__(
         self,
         settings: Settings,
-        store: Store,
+        store: Catalogue,
         command: str,
         *,
         recapture: bool = False,
@@ -148,8 +147,10 @@ class Session:
         page_embeds: bool = False,
         run_id: int | None = None,
     ) -> None:
-        """``run_id``: join that run (a sweep's worker process) instead of starting one;
-        the run is then neither sealed nor finished here, but by its owner."""
+        """``run_id``: join that run (a sweep's worker process, a queued task) instead of
+        starting one; the run is then neither sealed nor finished here, but by its owner.
+        ``store``: the archive (a ``Store``), or a queue worker's recorder of what it would
+        write (``archiver.distributed``), which can only join a run."""
         self.settings = settings
         self.store = store
         self.command = command
@@ -186,7 +187,7 @@ class Session:
     # plumbing ------------------------------------------------------------------------
     async def __aenter__(self) -> Session:
         if self._owns_run:
-            self.run_id = self.store.start_run(self.command)
+            self.run_id = self._owned_store().start_run(self.command)
         self.summary.run_id = self.run_id
         self.budgets = request_budgets(self.settings)
         self.fetcher = await Fetcher(self.settings, self.store.blobs, self.record_http, budgets=self.budgets).__aenter__()
@@ -208,10 +209,10 @@ class Session:
                 if self._owns_run:
                     try:
                         # Provenance once every exchange is in: after the browser and client close.
-                        await seal_run(self.store, self.run_id)
+                        await seal_run(self._owned_store(), self.run_id)
                         await self._outside()
                     finally:
-                        self.store.finish_run(self.run_id)
+                        self._owned_store().finish_run(self.run_id)
                 else:
                     self.store.flush()
 
@@ -220,12 +221,23 @@ class Session:
         each configured TSA. Failures there are warnings, never the run's errors."""
         from .evidence import timestamps, wayback
 
-        warnings = await wayback.save_run(self.store, self.run_id)
-        stamping = await timestamps.stamp(self.store, self.run_id)
+        warnings = await wayback.save_run(self._owned_store(), self.run_id)
+        stamping = await timestamps.stamp(self._owned_store(), self.run_id)
         self.summary.stamps += stamping.stamps
         for warning in warnings + stamping.warnings:
             self.summary.warnings.append(warning)
             self.progress("", "warning: " + warning)
+
+    def _owned_store(self) -> Store:
+        """The archive itself: a session that owns its run writes to the database."""
+        if not isinstance(self.store, Store):
+            raise TypeError("a session without a database can only join a run")
+        return self.store
+
+    @property
+    def posts_cited(self) -> set[PostRef]:
+        """Distinct posts this session's targets cite (archived now or reused)."""
+        return self._found
 
     @property
     def posts_seen(self) -> set[PostRef]:
@@ -495,7 +507,7 @@ class Session:
             fetched = await platform.fetch_post(self.fetcher, ref.native_id, self.endpoints(platform))
             return await self.capture(fetched, existing, handle_hint, depth)
 
-    def _reuse(self, existing: sqlite3.Row) -> int:
+    def _reuse(self, existing: RowLike) -> int:
         self.summary.posts_reused += 1
         self.summary.statuses[existing["status"]] += 1
         self.progress(existing["url"], f"already archived ({existing['status']})")
@@ -517,7 +529,7 @@ class Session:
         )
 
     async def capture(
-        self, fetched: PostFetch, existing: sqlite3.Row | None, handle_hint: str | None = None, depth: int = 0
+        self, fetched: PostFetch, existing: RowLike | None, handle_hint: str | None = None, depth: int = 0
     ) -> int | None:
         """Store a post as fetched: for a live post, its card and media too. Returns the post's id."""
         ref = fetched.ref

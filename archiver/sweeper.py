@@ -22,6 +22,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from .config import Settings
@@ -33,7 +34,7 @@ from .evidence.timestamps import Stamp
 from .pipeline import Progress, Report, Session, content_fingerprint
 from .platforms import confirm_loss_after, platform_named
 from .platforms.base import PostFetch, PostRef
-from .steps.store import Check, Store
+from .steps.store import Catalogue, Check, RowLike, Store
 
 BATCH_SIZE = 200
 BATCH_SECONDS = 1.0
@@ -164,7 +165,7 @@ class _Sweep:
     def __init__(
         self,
         settings: Settings,
-        store: Store,
+        store: Catalogue,
         concurrency: int,
         max_time: float | None,
         progress: Progress | None,
@@ -183,10 +184,18 @@ class _Sweep:
     def _out_of_time(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
 
+    def _archive(self) -> Store:
+        """The archive itself: what is due, and the run's events, are read from the database."""
+        if not isinstance(self.store, Store):
+            raise TypeError("checking a queued batch reads no database")
+        return self.store
+
     async def run(self, everything: bool, limit: int | None, notify_url: str | None) -> SweepSummary:
         now = None if everything else utcnow()
-        articles = self.store.due_articles(now, limit)
-        posts = self.store.due_posts(now, None if limit is None else max(0, limit - len(articles)))
+        articles = self._archive().due_articles(now, limit)
+        posts: list[RowLike] = list(
+            self._archive().due_posts(now, None if limit is None else max(0, limit - len(articles)))
+        )
         session = Session(self.settings, self.store, "sweep", progress=self.progress, page_policy="if_changed")
         async with session:
             self.summary.run_id = session.run_id
@@ -214,7 +223,7 @@ class _Sweep:
 
         await asyncio.gather(*(one(url) for url in urls))
 
-    async def _shared_posts(self, session: Session, posts: list[sqlite3.Row]) -> None:
+    async def _shared_posts(self, session: Session, posts: Sequence[RowLike]) -> None:
         """Check ``posts`` here and in worker processes, a share each."""
         n = max(1, min(self.workers, self.concurrency, len(posts) // MIN_SHARE))
         if n == 1:
@@ -277,8 +286,8 @@ class _Sweep:
         s.errors.extend(report.errors)
         s.processes += 1
 
-    async def _posts(self, session: Session, posts: list[sqlite3.Row], concurrency: int | None = None) -> None:
-        queue: asyncio.Queue[sqlite3.Row] = asyncio.Queue()
+    async def _posts(self, session: Session, posts: Sequence[RowLike], concurrency: int | None = None) -> None:
+        queue: asyncio.Queue[RowLike] = asyncio.Queue()
         for post in posts:
             queue.put_nowait(post)
 
@@ -318,7 +327,7 @@ class _Sweep:
 
         await asyncio.gather(*(worker() for _ in range(max(1, concurrency or self.concurrency))))
 
-    async def _check(self, session: Session, fetcher: Fetcher, row: sqlite3.Row) -> None:
+    async def _check(self, session: Session, fetcher: Fetcher, row: RowLike) -> None:
         ref = PostRef(str(row["platform"]), str(row["native_id"]))
         if ref in session.posts_seen:
             return  # archived a moment ago by an article's check
@@ -357,42 +366,52 @@ class _Sweep:
             self.store.record_checks(self.summary.run_id or 0, batch)
 
     def _events(self, run_id: int) -> list[dict[str, object]]:
-        rows = self.store.conn.execute(
-            """SELECT e.kind, e.detected_at, e.detail, p.url AS post_url, p.platform, p.native_id,
-                      a.url AS article_url
-               FROM events e LEFT JOIN posts p ON p.id = e.post_id LEFT JOIN articles a ON a.id = e.article_id
-               WHERE e.run_id = ? ORDER BY e.id""",
-            (run_id,),
-        )
-        return [
-            {
-                "kind": r["kind"],
-                "detected_at": r["detected_at"],
-                "post_url": r["post_url"],
-                "platform": r["platform"],
-                "post_id": r["native_id"],
-                "article_url": r["article_url"],
-                "detail": json.loads(r["detail"]) if r["detail"] else None,
-            }
-            for r in rows
-        ]
+        return run_events(self._archive().conn, run_id)
 
     async def _notify(self, url: str) -> None:
-        from .errors import NotifyError
-        from .notify import post_json
-
-        payload: dict[str, object] = {"run_id": self.summary.run_id, "at": utcnow(), "events": self.summary.events,
-                                      "stamps": [s.pin() for s in self.summary.stamps]}
-        try:
-            await post_json(self.settings, url, payload)
-        except NotifyError as e:
-            self.summary.notified = False
-            self.summary.errors.append(str(e))
-        else:
-            self.summary.notified = True
+        await notify_changes(self.settings, url, self.summary)
 
 
-def _changed(row: sqlite3.Row, fetched: PostFetch) -> bool:
+def run_events(conn: sqlite3.Connection, run_id: int) -> list[dict[str, object]]:
+    """The changes a run found, oldest first, as a sweep reports them."""
+    rows = conn.execute(
+        """SELECT e.kind, e.detected_at, e.detail, p.url AS post_url, p.platform, p.native_id,
+                  a.url AS article_url
+           FROM events e LEFT JOIN posts p ON p.id = e.post_id LEFT JOIN articles a ON a.id = e.article_id
+           WHERE e.run_id = ? ORDER BY e.id""",
+        (run_id,),
+    )
+    return [
+        {
+            "kind": r["kind"],
+            "detected_at": r["detected_at"],
+            "post_url": r["post_url"],
+            "platform": r["platform"],
+            "post_id": r["native_id"],
+            "article_url": r["article_url"],
+            "detail": json.loads(r["detail"]) if r["detail"] else None,
+        }
+        for r in rows
+    ]
+
+
+async def notify_changes(settings: Settings, url: str, summary: SweepSummary) -> None:
+    """POST a sweep's changes (and stamps) to ``url``; a failed delivery is one of its errors."""
+    from .errors import NotifyError
+    from .notify import post_json
+
+    payload: dict[str, object] = {"run_id": summary.run_id, "at": utcnow(), "events": summary.events,
+                                  "stamps": [s.pin() for s in summary.stamps]}
+    try:
+        await post_json(settings, url, payload)
+    except NotifyError as e:
+        summary.notified = False
+        summary.errors.append(str(e))
+    else:
+        summary.notified = True
+
+
+def _changed(row: RowLike, fetched: PostFetch) -> bool:
     """Whether a live post differs from its stored capture (or has none complete).
 
     Only the platform's full record tells an edit (its own rule: Twitter's oEmbed fallback
@@ -422,4 +441,25 @@ async def check_share(job: WorkerJob, progress: Progress) -> WorkerReport:
         store.close()
 
 
-__all__ = ["SweepSummary", "WorkerJob", "WorkerReport", "check_share", "default_workers", "sweep", "sweep_async"]
+async def check_posts(
+    settings: Settings,
+    catalogue: Catalogue,
+    posts: Sequence[RowLike],
+    *,
+    concurrency: int,
+    max_time: float | None,
+    progress: Progress,
+) -> WorkerReport:
+    """Check ``posts`` (their rows, as handed out) within a run another process owns, against
+    ``catalogue``: a queued batch of a sweep (``archiver.distributed``), recorded, not written."""
+    settings = replace(settings, per_host=max(settings.per_host, concurrency))
+    sweeper = _Sweep(settings, catalogue, concurrency, max_time, progress)
+    session = Session(settings, catalogue, "sweep", progress=progress, page_policy="if_changed", run_id=0)
+    async with session:
+        await sweeper._posts(session, posts)
+        await sweeper._flush()
+    s = sweeper.summary
+    return WorkerReport(s.posts_checked, s.recaptured, s.left_due, dict(s.statuses), session.summary.errors + s.errors)
+
+
+__all__ = ["SweepSummary", "WorkerJob", "WorkerReport", "check_posts", "check_share", "default_workers", "sweep", "sweep_async"]

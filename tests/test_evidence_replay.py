@@ -28,10 +28,16 @@ COLL = "evidence"
 NEVER_ARCHIVED = "https://never-archived.example.org/nothing.html"
 
 
+PYWB_PYTHON = Path(__file__).resolve().parent.parent / ".venv-pywb" / "bin" / "python"
+"""pywb lives in a virtual environment of its own (setup.sh makes it): it pins redis-py 2.10
+and fakeredis < 1, which cannot share one with Celery's Redis client."""
+
+
 def pywb(tool: str, *args: str) -> list[str]:
     target = {"wb-manager": "pywb.manager.manager:main", "wayback": "pywb.apps.cli:wayback"}[tool]
     module, func = target.split(":")
-    return [sys.executable, "-c", f"import sys; from {module} import {func}; sys.exit({func}())", *args]
+    assert PYWB_PYTHON.exists(), f"no pywb at {PYWB_PYTHON}: run ./setup.sh"
+    return [str(PYWB_PYTHON), "-c", f"import sys; from {module} import {func}; sys.exit({func}())", *args]
 
 
 def free_port() -> int:

@@ -308,6 +308,8 @@ def make_v4(settings: Settings) -> None:
         conn.execute(f"DROP TABLE {table}")
     conn.execute("ALTER TABLE runs DROP COLUMN tools")  # added by version 12 (0012_run_tools)
     conn.execute("ALTER TABLE posts DROP COLUMN reply_to_post_id")  # added by version 14 (0014_replies)
+    for table in ("queue_results", "queue_runs"):  # added by version 15 (0015_queue)
+        conn.execute(f"DROP TABLE {table}")
     conn.execute("DELETE FROM schema_migrations WHERE version > 4")
     conn.execute("COMMIT")
     conn.close()
@@ -368,6 +370,8 @@ def make_closed_forms(settings: Settings) -> None:
     conn.execute("ALTER TABLE runs DROP COLUMN tools")  # added by version 12 (0012_run_tools), which upgrading adds again
     _without_regions(conn)  # added by version 13 (0013_embed_regions), which upgrading adds again
     as_before_replies(conn)  # added by version 14 (0014_replies), which upgrading adds again
+    for table in ("queue_results", "queue_runs"):  # added by version 15 (0015_queue)
+        conn.execute(f"DROP TABLE {table}")
     conn.execute("DELETE FROM schema_migrations WHERE version >= ?", (open_forms,))
     conn.execute("COMMIT")
     conn.close()

@@ -178,6 +178,8 @@ def test_rows_from_before_the_log_are_chained_late_not_called_tampering(copy: Se
     conn.execute("ALTER TABLE articles DROP COLUMN citations_at")  # added by version 8 (0008_citations_at)
     conn.execute("ALTER TABLE runs DROP COLUMN tools")  # added by version 12 (0012_run_tools)
     conn.execute("ALTER TABLE posts DROP COLUMN reply_to_post_id")  # added by version 14 (0014_replies)
+    for table in ("queue_results", "queue_runs"):  # added by version 15 (0015_queue)
+        conn.execute(f"DROP TABLE {table}")
     conn.execute("DELETE FROM schema_migrations WHERE version >= 4")
     conn.close()
     rows = chained_rows(copy)

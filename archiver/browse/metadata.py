@@ -333,6 +333,16 @@ TABLES: dict[str, dict[str, Any]] = {
         "sort_desc": "version",
         "columns": {"version": "schema version", "name": "what it changed", "applied_at": "when it was applied"},
     },
+    "queue_runs": {
+        "description": "Runs whose work queue workers did (archiver.distributed): the dispatcher's key, the tasks handed out.",
+        "hidden": True,
+        "columns": {"key": "the dispatcher's key", "run_id": "the run", "tasks": "tasks handed out", "created_at": "when the writer first heard of it"},
+    },
+    "queue_results": {
+        "description": "Each queued task's result, written once by the catalogue writer (a result delivered again is skipped).",
+        "hidden": True,
+        "columns": {"task": "the task's id", "run_key": "its run's key", "worker": "the worker that did it", "ingested_at": "when it was written", "outcome": "JSON: counts, errors, progress lines"},
+    },
     "posts_fts": {
         "description": "Full-text index of posts: text, embed text and author (kept in sync by triggers).",
         "hidden": True,

@@ -14,6 +14,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Iterator
+from typing import Any, Protocol
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -118,6 +119,8 @@ class Store:
         self._lookup_lock = threading.Lock()
         self._pending_exchanges: list[tuple[int, str, Exchange]] = []
         self._registered: list[str] = []
+        self._depth = 0
+        """Transactions open, the outermost included (0: none)."""
         self.conn = open_db(settings.db_path)
         try:
             self.blobs.clean_tmp()
@@ -149,6 +152,15 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. Inside another, it is part of that one: the catalogue writer
+        (archiver.distributed) writes everything a queued task brought back at once."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
         # IMMEDIATE takes the write lock up front, so a concurrent writer waits on the
         # busy timeout instead of failing half-way with SQLITE_BUSY.
         pending, self._pending_exchanges = self._pending_exchanges, []
@@ -162,7 +174,11 @@ class Store:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             self._write_exchanges(self.conn, pending)
-            yield self.conn
+            self._depth = 1
+            try:
+                yield self.conn
+            finally:
+                self._depth = 0
             self.conn.execute("COMMIT")
         except BaseException:
             # A failed COMMIT (a full disk) may have rolled back already.
@@ -303,6 +319,10 @@ class Store:
         self._pending_exchanges.append((run_id, client, exchange))
         if len(self._pending_exchanges) >= 500:
             self.flush()
+
+    def add_exchanges(self, c: sqlite3.Connection, run_id: int, exchanges: list[tuple[str, Exchange]]) -> None:
+        """Write exchanges (client, exchange) now, in the caller's transaction ``c``."""
+        self._write_exchanges(c, [(run_id, client, exchange) for client, exchange in exchanges])
 
     def flush(self) -> None:
         if self._pending_exchanges:
@@ -793,3 +813,49 @@ class Store:
                 self._add_capture(c, run_id, capture, post_id=post_id)
             self._add_events(c, run_id, now, events)
         return post_id
+
+
+class RowLike(Protocol):
+    """A row as a capture reads it: a ``sqlite3.Row``, or the dict a queued task was handed."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+class Catalogue(Protocol):
+    """What capturing asks of the archive and tells it: the seam between a capture and archive.db.
+
+    ``Store`` answers from the database and writes there. A queue worker has no database:
+    its ``archiver.distributed.recorder.Recorder`` answers from what its task was handed
+    and records what it is told, as a result the one catalogue writer replays into a
+    ``Store``. Ids a recorder hands out for new rows are negative, local to the task.
+    """
+
+    blobs: BlobStore
+
+    def flush(self) -> None: ...
+    def set_browser(self, run_id: int, version: str | None, user_agent: str | None) -> None: ...
+    def add_run_tool(self, run_id: int, tool: str) -> None: ...
+    def record_exchange(self, run_id: int, client: str, exchange: Exchange) -> None: ...
+    def last_article_sha256(self, url: str) -> str | None: ...
+    def save_article(
+        self, run_id: int, url: str, *, final_url: str | None, title: str | None, http_status: int | None,
+        content_type: str | None, captures: list[CaptureFile],
+    ) -> tuple[int, bool]: ...
+    def add_article_captures(self, run_id: int, article_id: int, captures: list[CaptureFile]) -> None: ...
+    def update_citations(
+        self, run_id: int, article_id: int, *, new_article: bool, found_links: set[str], cited: list[Citation],
+        platforms: set[str] | None = None,
+    ) -> list[Event]: ...
+    def record_seen(self, article_id: int, seen: list[Seen]) -> None: ...
+    def known_link(self, url: str) -> RowLike | None: ...
+    def save_link(self, url: str, final_url: str | None, hops: list[dict[str, object]], error: str | None) -> None: ...
+    def get_post(self, platform: str, native_id: str) -> RowLike | None: ...
+    def was_live(self, platform: str, native_id: str) -> bool: ...
+    def save_post(
+        self, run_id: int, *, platform: str, native_id: str, url: str, status: str, signals: dict[str, object],
+        complete: bool, fingerprint: str | None = None, author_handle: str | None = None,
+        author_name: str | None = None, text: str | None = None, lang: str | None = None,
+        created_at: str | None = None, quoted_post_id: int | None = None, captures: list[CaptureFile],
+        confirm_after: float = 0.0,
+    ) -> int: ...
+    def record_checks(self, run_id: int, checks: list[Check]) -> list[Event]: ...
