@@ -242,6 +242,8 @@ def captures_per_post(settings: Settings) -> Counter[tuple[str, str]]:
 
 
 def queue_results(settings: Settings) -> int:
+    if not settings.db_path.exists():
+        return 0
     db = open_archive(settings)
     try:
         return int(db.execute("SELECT count(*) FROM queue_results").fetchone()[0])
