@@ -350,8 +350,9 @@ def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(
                 return w.name
         return None
 
-    wait_for(lambda: holder() is not None and any(
+    wait_for(lambda: run.done or holder() is not None and any(
         f"id={held}" in r["url"] for r in fake_platform.requests_to("platform.twitter.com")), "a worker rendering the held card")
+    assert not run.done, run.join()
     name = holder()
     assert name is not None
     c.kill_worker(name)  # mid-render: its task is neither done nor acknowledged
@@ -381,7 +382,8 @@ def test_the_writer_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     c.data.mkdir(parents=True, exist_ok=True)
     writer = start_writer()
     run = InThread(lambda progress: archiver.archive(urls, c.settings, queue=c.url, progress=progress))
-    wait_for(lambda: queue_results(c.settings) >= 2, "the writer to write some results")
+    wait_for(lambda: run.done or queue_results(c.settings) >= 2, "the writer to write some results")
+    assert not run.done, run.join()
     os.killpg(writer.pid, signal.SIGKILL)  # between, or in the middle of, its batches
     writer.wait(30)
     written = queue_results(c.settings)
@@ -401,7 +403,8 @@ def test_a_broker_restart_loses_nothing_and_duplicates_nothing(
     c = short_cluster
     urls = direct_posts(fake_world, fake_platform, 6)
     run = InThread(lambda progress: archiver.archive(urls, c.settings, queue=c.url, progress=progress))
-    wait_for(lambda: queue_results(c.settings) >= 1, "a first result written")
+    wait_for(lambda: run.done or queue_results(c.settings) >= 1, "a first result written")
+    assert not run.done, run.join()
     c.redis.kill()  # SIGKILL: what it wrote is in its append-only file, fsynced
     time.sleep(2)
     c.redis.start()

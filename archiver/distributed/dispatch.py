@@ -106,12 +106,33 @@ def _catalogue(settings: Settings, lock: WriterLock) -> Iterator[tuple[Store | N
         finally:
             lock.release()
         return
-    conn = connect(settings.db_path, readonly=True) if settings.db_path.exists() else None
+    conn = _read_only(settings)
     try:
         yield None, conn
     finally:
         if conn is not None:
             conn.close()
+
+
+SCHEMA_WAIT = 60.0
+"""Seconds to wait for the writer to bring a new or older archive to this archiver's schema."""
+
+
+def _read_only(settings: Settings) -> sqlite3.Connection | None:
+    """The archive, read-only, once the writer has it at the current schema (None: no archive yet)."""
+    from ..errors import StoreError
+    from ..plumbing.db import current_version, schema_version
+
+    give_up = time.monotonic() + SCHEMA_WAIT
+    while settings.db_path.exists():
+        conn = connect(settings.db_path, readonly=True)
+        if schema_version(conn) == current_version():
+            return conn
+        conn.close()
+        if time.monotonic() > give_up:
+            raise StoreError(f"{settings.db_path} is not at this archiver's schema: is its writer (archiver ingest) this version?")
+        time.sleep(POLL)
+    return None
 
 
 def _send(settings: Settings, broker: str, jobs: list[Job]) -> None:
@@ -170,8 +191,8 @@ def _wait(settings: Settings, broker: str, key: str, progress: Progress) -> tupl
                 return _write_until(settings, broker, watch, progress)
             finally:
                 lock.release()
-        if settings.db_path.exists():
-            conn = connect(settings.db_path, readonly=True)
+        conn = _read_only(settings)
+        if conn is not None:
             try:
                 if watch.poll(conn):
                     return _outcomes(conn, watch)
