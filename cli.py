@@ -282,7 +282,7 @@ QUEUE_URL = click.option(
 
 @cli.command()
 @QUEUE_URL
-@click.option("-p", "--processes", type=click.IntRange(1, 64), default=1, show_default=True, help="Tasks at once (a browser each).")
+@click.option("-p", "--processes", type=click.IntRange(1, 64), default=DEFAULTS.worker_processes, show_default=True, help="Tasks at once (a browser each).")
 @click.option("--name", help="This worker's name in `queue status`.  [default: archiver.PID@HOST]")
 @click.pass_context
 def worker(ctx: click.Context, queue_url: str, processes: int, name: str | None) -> None:

@@ -199,7 +199,7 @@ def sweep(
 # --------------------------------------------------------------------------- distributed capture
 
 
-def worker(settings: Settings, queue: str, *, processes: int = 1, name: str | None = None) -> int:
+def worker(settings: Settings, queue: str, *, processes: int | None = None, name: str | None = None) -> int:
     """Run a capture worker on the queue at ``queue`` (a Redis URL) until it is stopped.
 
     It takes the tasks ``archive`` and ``sweep`` hand out with ``queue``, captures each as a
@@ -207,11 +207,12 @@ def worker(settings: Settings, queue: str, *, processes: int = 1, name: str | No
     writes the files to the blob store every machine shares (``settings.data_dir``: its
     ``blobs/``; the worker never opens its archive.db), and sends the rows back as a result
     for the catalogue writer. ``processes``: tasks at once (a browser each). SIGTERM lets
-    running tasks finish. Returns the worker's exit code.
+    running tasks finish. Default ``processes``: ``settings.worker_processes``. Returns the
+    worker's exit code.
     """
     from .distributed.tasks import run_worker
 
-    return run_worker(settings, queue, processes=processes, name=name)
+    return run_worker(settings, queue, processes=processes or settings.worker_processes, name=name)
 
 
 def ingest(

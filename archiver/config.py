@@ -170,6 +170,8 @@ class Settings:
     queue_time_limit: float = 600.0
     """Seconds a queued task may run: then it stops itself and sends what it has (Celery's
     soft limit); 60 s later its process is killed (the hard limit). Env: ``ARCHIVER_QUEUE_TIME_LIMIT``."""
+    worker_processes: int = 1
+    """Tasks an ``archiver worker`` runs at once, a browser each."""
     queue_visibility_timeout: float | None = None
     """Seconds after which the broker hands a task (or result) nobody acknowledged to
     another worker: a dead worker's task comes back then. None: the hard limit plus
