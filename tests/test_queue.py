@@ -212,6 +212,8 @@ def snapshot(settings: Settings) -> dict[str, Any]:
                                     embed_text, removed_at IS NULL FROM article_posts"""),
         "seen": rows("SELECT (SELECT url FROM articles WHERE id = article_id), link, platform, native_id, form, placement FROM seen_embeds"),
         "links": rows("SELECT url, final_url, error FROM links"),
+        # Where citations sit in the page screenshot depends on the rendering: whether any was found.
+        "regions": [db.execute("SELECT count(*) > 0 FROM embed_regions").fetchone()[0]],
         "events": rows(f"SELECT kind, {post.format('post_id')}, (SELECT url FROM articles WHERE id = article_id) FROM events"),
         "http": sorted(set(rows("SELECT url, status, sha256 FROM exchanges WHERE client = 'http'"))),
         "files": sorted({r[0] for r in db.execute(

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..plumbing.db import utcnow
+from ..steps.regions import Box, Region
 from ..steps.store import Check, Citation, Store
 from .recorder import KEEP_COMPLETE, KEEP_SAME
 from .wire import Json, Result, RunInfo, capture_in, check_in, exchange_in, seen_in
@@ -101,7 +102,12 @@ def _replay(store: Store, result: Result, run_id: int) -> Json:
             ids[int(op["id"])] = article_id
             new_articles[article_id] = new
         elif name == "article_captures":
-            store.add_article_captures(run_id, real_id(op["article_id"]), [capture_in(x) for x in op["captures"]])
+            written = store.add_article_captures(run_id, real_id(op["article_id"]), [capture_in(x) for x in op["captures"]])
+            ids.update(zip((int(i) for i in op.get("ids") or []), written, strict=False))
+        elif name == "regions":
+            store.add_regions(real_id(op["capture_id"]), real_id(op["article_id"]), [
+                Region(real_id(x["post_id"]), x["link"], Box(**x["box"]), x["element"]) for x in op["regions"]
+            ])
         elif name == "citations":
             article_id = real_id(op["article_id"])
             store.update_citations(

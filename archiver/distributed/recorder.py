@@ -18,6 +18,7 @@ from typing import Any
 
 from ..plumbing.blobs import BlobStore
 from ..plumbing.net import Exchange
+from ..steps.regions import Region
 from ..steps.store import CaptureFile, Check, Citation, Event, RowLike, Seen
 from .wire import Answers, Json, capture_out, exchange_out
 
@@ -86,8 +87,19 @@ class Recorder:
         }])
         return local, True  # whether it is new: the writer works that out again
 
-    def add_article_captures(self, run_id: int, article_id: int, captures: list[CaptureFile]) -> None:
-        self.ops.append(["article_captures", {"article_id": article_id, "captures": [capture_out(c) for c in captures]}])
+    def add_article_captures(self, run_id: int, article_id: int, captures: list[CaptureFile]) -> list[int]:
+        ids = [self._local_id() for _ in captures]
+        self.ops.append(["article_captures", {
+            "article_id": article_id, "ids": ids, "captures": [capture_out(c) for c in captures],
+        }])
+        return ids
+
+    def add_regions(self, capture_id: int, article_id: int, regions: list[Region]) -> None:
+        self.ops.append(["regions", {
+            "capture_id": capture_id, "article_id": article_id,
+            "regions": [{"post_id": r.post_id, "link": r.link, "box": vars(r.box).copy(), "element": r.element}
+                        for r in regions],
+        }])
 
     def update_citations(
         self, run_id: int, article_id: int, *, new_article: bool, found_links: set[str], cited: list[Citation],

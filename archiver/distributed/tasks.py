@@ -39,9 +39,15 @@ MAX_RETRIES = 5
 def worker_blobs(settings: Settings) -> BlobStore:
     """The blob store a worker writes: every blob a task makes goes through this one object.
 
-    The shared directory every machine mounts (``--data``), used as archiver's own
-    ``BlobStore``; a worker reads no database, so a file is found by its name alone."""
-    return BlobStore(settings.data_dir)
+    Files go to the storage ``settings.blob_store`` names (``archiver.plumbing.blobstores``:
+    a shared directory or S3-compatible storage), else to the data directory, which must then
+    be shared with the writer. Each file placed is noted in a journal under the worker's data
+    directory: when that is the writer's (shared), the writer records the files of a task
+    that died before sending its result. A worker reads no database: a file is found by its
+    key alone."""
+    from ..plumbing.blobstores import open_storage
+
+    return BlobStore(settings.data_dir, storage=open_storage(settings))
 
 
 def seal_blobs(blobs: BlobStore) -> None:
