@@ -70,8 +70,9 @@ def answers_for_target(conn: sqlite3.Connection | None, target: str) -> Answers:
 
 def _answers(conn: sqlite3.Connection, rows: list[sqlite3.Row], sha256: dict[str, str]) -> Answers:
     posts = {int(r["id"]): dict(r) for r in rows}
-    # The posts they quote, which a capture looks up too.
-    quoted = [int(r["quoted_post_id"]) for r in rows if r["quoted_post_id"] and r["quoted_post_id"] not in posts]
+    # The posts they quote or reply to, which a capture looks up too.
+    quoted = [int(r[key]) for r in rows for key in ("quoted_post_id", "reply_to_post_id")
+              if r[key] and r[key] not in posts]
     for start in range(0, len(quoted), 500):
         chunk = quoted[start : start + 500]
         for r in conn.execute(f"SELECT * FROM posts WHERE id IN ({', '.join('?' * len(chunk))})", chunk):

@@ -149,6 +149,7 @@ def _post(store: Store, run_id: int, op: Json, real: Callable[[int | None], int 
         signals=op["signals"], complete=op["complete"], fingerprint=op["fingerprint"],
         author_handle=op["author_handle"], author_name=op["author_name"], text=op["text"], lang=op["lang"],
         created_at=op["created_at"], quoted_post_id=real(op["quoted_post_id"]),
+        reply_to_post_id=real(op.get("reply_to_post_id")),
         captures=[capture_in(x) for x in op["captures"]], confirm_after=op["confirm_after"],
     )
 

@@ -120,15 +120,16 @@ class Recorder:
         self, run_id: int, *, platform: str, native_id: str, url: str, status: str, signals: dict[str, object],
         complete: bool, fingerprint: str | None = None, author_handle: str | None = None,
         author_name: str | None = None, text: str | None = None, lang: str | None = None,
-        created_at: str | None = None, quoted_post_id: int | None = None, captures: list[CaptureFile],
-        confirm_after: float = 0.0,
+        created_at: str | None = None, quoted_post_id: int | None = None, reply_to_post_id: int | None = None,
+        captures: list[CaptureFile], confirm_after: float = 0.0,
     ) -> int:
         local = self._local_id()
         self.ops.append(["post", {
             "id": local, "keep": self.keep, "platform": platform, "native_id": native_id, "url": url,
             "status": status, "signals": signals, "complete": complete, "fingerprint": fingerprint,
             "author_handle": author_handle, "author_name": author_name, "text": text, "lang": lang,
-            "created_at": created_at, "quoted_post_id": quoted_post_id, "confirm_after": confirm_after,
+            "created_at": created_at, "quoted_post_id": quoted_post_id,
+            "reply_to_post_id": reply_to_post_id, "confirm_after": confirm_after,
             "captures": [capture_out(c) for c in captures],
         }])
         return local

@@ -856,7 +856,7 @@ class Catalogue(Protocol):
         self, run_id: int, *, platform: str, native_id: str, url: str, status: str, signals: dict[str, object],
         complete: bool, fingerprint: str | None = None, author_handle: str | None = None,
         author_name: str | None = None, text: str | None = None, lang: str | None = None,
-        created_at: str | None = None, quoted_post_id: int | None = None, captures: list[CaptureFile],
-        confirm_after: float = 0.0,
+        created_at: str | None = None, quoted_post_id: int | None = None, reply_to_post_id: int | None = None,
+        captures: list[CaptureFile], confirm_after: float = 0.0,
     ) -> int: ...
     def record_checks(self, run_id: int, checks: list[Check]) -> list[Event]: ...
