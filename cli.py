@@ -44,6 +44,21 @@ def _progress(*, quiet: bool, as_json: bool) -> Callable[[str, str], None]:
     return progress
 
 
+COOKIES_HELP = (
+    "Your own cookies for a platform, a Netscape cookies.txt (as yt-dlp takes): sent only to "
+    "its hosts, never stored; captures made with them say so. Repeatable. Env: ARCHIVER_COOKIES."
+)
+
+
+def _with_cookies(settings: Settings, cookies: tuple[str, ...]) -> Settings:
+    """``settings`` with the ``--cookies PLATFORM=FILE`` given (over ARCHIVER_COOKIES's, per platform)."""
+    if not cookies:
+        return settings
+    from archiver.plumbing.cookies import parse_option
+
+    return replace(settings, cookies={**settings.cookies, **parse_option(cookies)})
+
+
 def _echo_lines(lines: list[str]) -> None:
     for line in lines:
         click.echo(line)
@@ -157,6 +172,7 @@ def find(ctx: click.Context, source: str, base_url: str | None, follow: bool, as
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of text.")
 @click.option("--notify-url", help="POST the run's log timestamps (pins) as JSON to this URL.")
 @click.option("--queue", "queue_url", metavar="URL", help="Hand the work to the workers on this queue (a Redis URL) instead of doing it here.")
+@click.option("--cookies", "cookies", multiple=True, metavar="PLATFORM=FILE", help=COOKIES_HELP)
 @click.pass_context
 def archive(
     ctx: click.Context,
@@ -168,6 +184,7 @@ def archive(
     as_json: bool,
     notify_url: str | None,
     queue_url: str | None,
+    cookies: tuple[str, ...],
 ) -> None:
     """Archive articles, or posts directly, by URL.
 
@@ -183,7 +200,7 @@ def archive(
         targets += [line.strip() for line in input_file if line.strip() and not line.strip().startswith("#")]
     if not targets:
         raise click.UsageError("give at least one URL, or -i FILE")
-    settings = replace(_settings(ctx), concurrency=concurrency)
+    settings = _with_cookies(replace(_settings(ctx), concurrency=concurrency), cookies)
     summary = run_archive(
         targets,
         settings,
@@ -223,6 +240,7 @@ def archive(
 @click.option("--wait", is_flag=True, help="Wait for a running sweep to finish instead of exiting with 75.")
 @click.option("--notify-url", help="POST a JSON list of the changes found to this URL after the run.")
 @click.option("--queue", "queue_url", metavar="URL", help="Hand the work to the workers on this queue (a Redis URL) instead of doing it here.")
+@click.option("--cookies", "cookies", multiple=True, metavar="PLATFORM=FILE", help=COOKIES_HELP)
 @click.pass_context
 def sweep(
     ctx: click.Context,
@@ -237,6 +255,7 @@ def sweep(
     wait: bool,
     notify_url: str | None,
     queue_url: str | None,
+    cookies: tuple[str, ...],
 ) -> None:
     """Re-check archived posts and watched articles that are due.
 
@@ -251,7 +270,7 @@ def sweep(
 
     try:
         summary = run_sweep(
-            replace(_settings(ctx), schedule=schedule),
+            _with_cookies(replace(_settings(ctx), schedule=schedule), cookies),
             everything=everything,
             limit=limit,
             max_time=max_time,

@@ -140,7 +140,9 @@ CREATE TABLE exchanges (
     headers TEXT,               -- JSON list of [name, value]
     started_at TEXT NOT NULL,
     sha256 TEXT REFERENCES blobs(sha256),  -- the body; NULL when none was kept
-    bytes INTEGER
+    bytes INTEGER,
+    logged_in TEXT              -- the platforms whose cookies, given by the user (archive --cookies), went with the
+                                -- request; NULL: none. Their values are never stored: Set-Cookie values redacted
 );
 
 -- Every file captured, what it shows, and when. Re-captures add rows.
@@ -160,7 +162,9 @@ CREATE TABLE captures (
     source_url TEXT,
     source TEXT,                -- for data: 'syndication' or 'oembed'
     duration REAL,              -- seconds, for videos and audio (read by ffprobe); NULL before v6
-    checked_as TEXT             -- JSON, for media: how the file was checked and what it is (tool, format, codecs)
+    checked_as TEXT,            -- JSON for media: how the file was checked and what it is (tool; format; codecs)
+    logged_in TEXT              -- the platforms whose cookies, given by the user (archive --cookies), went with the
+                                -- requests it came from: it shows what that account saw. NULL: made without them
 );
 
 -- Every check of a post's status, by an archive run or a sweep. posts.status is the latest verdict.
@@ -170,7 +174,8 @@ CREATE TABLE status_checks (
     run_id INTEGER REFERENCES runs(id),
     checked_at TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('live', 'deleted', 'unavailable', 'unknown')),
-    signals TEXT NOT NULL       -- JSON: each source's HTTP status (or error) and verdict
+    signals TEXT NOT NULL,      -- JSON: each source's HTTP status (or error) and verdict
+    logged_in TEXT              -- as captures.logged_in: the check was made with the user's cookies for these platforms
 );
 
 -- What sweeps noticed: a post gone or back, edited, its media changed; embeds added or removed.
@@ -192,9 +197,9 @@ CREATE TABLE events (
 -- `archiver verify` re-checks it. See archiver/evidence/chain.py.
 CREATE TABLE log (
     seq INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('capture', 'capture_v2', 'status_check', 'post', 'post_v2', 'article',
-                                       'citation', 'event', 'blob', 'timestamp', 'wayback', 'seen_embed',
-                                       'embed_region')),
+    kind TEXT NOT NULL CHECK (kind IN ('capture', 'capture_v2', 'capture_v3', 'status_check', 'status_check_v2',
+                                       'post', 'post_v2', 'article', 'citation', 'event', 'blob', 'timestamp',
+                                       'wayback', 'seen_embed', 'embed_region')),
     ref_table TEXT NOT NULL CHECK (ref_table IN ('captures', 'status_checks', 'posts', 'articles', 'article_posts',
                                                  'events', 'blobs', 'timestamps', 'wayback', 'seen_embeds',
                                                  'embed_regions')),

@@ -359,6 +359,11 @@ class Provenance:
             lines.append("")
             lines.append(f"capture {c['capture_id']}  {c['kind']}  {c['captured_at'][:19]}  {c['bytes']} bytes")
             lines.append(f"  file     {c['path']}  sha256 {c['sha256']}")
+            if c.get("logged_in"):
+                lines.append(
+                    f"  LOGGED IN: made with the user's own cookies for {c['logged_in']}: it shows what that "
+                    "account saw, which others may not"
+                )
             lines.append(
                 f"  run      {run['id']} ({run['command']}) {run['started_at'][:19]} to "
                 f"{(run['finished_at'] or '?')[:19]} UTC"
@@ -378,7 +383,10 @@ class Provenance:
                 )
             for r in c["requests"]:
                 mark = "*" if r["gave_this_file"] else " "
-                lines.append(f"  {mark} {r['status']} {r['method']} {r['url']}  ({r['client']}, {r['started_at'][:19]})")
+                cookies = f", with the user's {r['logged_in']} cookies" if r.get("logged_in") else ""
+                lines.append(
+                    f"  {mark} {r['status']} {r['method']} {r['url']}  ({r['client']}, {r['started_at'][:19]}{cookies})"
+                )
         return lines
 
     def as_dict(self) -> dict[str, object]:

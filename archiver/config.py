@@ -2,7 +2,7 @@
 
 Defaults come from the environment a user already has (``ARCHIVER_DATA``, ``ARCHIVER_BLOB_STORE``,
 ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``, ``SSL_CERT_FILE``, and archiver's own
-``ARCHIVER_TSA``, ``ARCHIVER_WAYBACK``); the CLI overrides them.
+``ARCHIVER_TSA``, ``ARCHIVER_WAYBACK``, ``ARCHIVER_COOKIES``); the CLI overrides them.
 These are also the only seams the tests use: a proxy, a CA bundle and endpoints.
 Endpoints are named by each platform (``Platform.endpoints``); ``endpoints`` holds a
 user's overrides by platform name, and ``archiver.platforms.endpoints_for`` merges them.
@@ -137,6 +137,11 @@ class Settings:
     limits, ``Platform.budgets``), by platform and endpoint: ``{"instagram": {"oembed":
     "500/1h"}}``. Env: ``ARCHIVER_BUDGETS="instagram.oembed=500/1h"``."""
     user_agent: str = f"archiver/{__version__} (+https://github.com/archiver/archiver; embed archiver)"
+    cookies: dict[str, Path] = field(default_factory=dict)
+    """A user's own cookies, by platform name: a Netscape cookies.txt each (logged-in capture,
+    only when asked; :mod:`archiver.plumbing.cookies`). Sent only to that platform's hosts,
+    never stored; every capture made with them says so. Env:
+    ``ARCHIVER_COOKIES="tiktok=~/tt-cookies.txt;youtube=~/yt-cookies.txt"``."""
 
     # What the commands do when not told otherwise: the library's defaults, and so the CLI's.
     sweep_concurrency: int = 32
@@ -195,6 +200,7 @@ class Settings:
             budgets=parse_budgets(env.get("ARCHIVER_BUDGETS") or ""),
             queue_time_limit=_env_seconds(env, "ARCHIVER_QUEUE_TIME_LIMIT") or cls.queue_time_limit,
             queue_visibility_timeout=_env_seconds(env, "ARCHIVER_QUEUE_VISIBILITY"),
+            cookies=_env_cookies(env),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given)  # type: ignore[arg-type]
@@ -230,6 +236,15 @@ def parse_budgets(text: str) -> Endpoints:
             raise ConfigError(f"ARCHIVER_BUDGETS: {item!r} is not platform.endpoint=REQUESTS/WINDOW (like 500/1h)")
         budgets.setdefault(platform, {})[name] = value
     return budgets
+
+
+def _env_cookies(env: dict[str, str]) -> dict[str, Path]:
+    value = env.get("ARCHIVER_COOKIES") or ""
+    if not value.strip():
+        return {}
+    from .plumbing.cookies import parse_option
+
+    return parse_option(value.split(";"), "ARCHIVER_COOKIES")
 
 
 def _env_proxy(env: dict[str, str]) -> str | None:

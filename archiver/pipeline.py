@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from .plumbing.blobs import Blob
 from .plumbing.lock import Claim, claim_post
@@ -186,6 +186,9 @@ class Session:
 
     # plumbing ------------------------------------------------------------------------
     async def __aenter__(self) -> Session:
+        from .plumbing.cookies import load
+
+        load(self.settings.cookies)  # a bad cookies file is a one-line error before anything runs
         if self._owns_run:
             self.run_id = self._owned_store().start_run(self.command)
         self.summary.run_id = self.run_id
@@ -334,7 +337,8 @@ class Session:
             title=page.title,
             http_status=response.status,
             content_type=content_type,
-            captures=[CaptureFile("html", response.blob, content_type, source_url=response.url)] if shoot else [],
+            captures=[CaptureFile("html", response.blob, content_type, source_url=response.url,
+                                  logged_in=response.logged_in)] if shoot else [],
         )
         self.summary.articles += 1
         seen = page.embeds
@@ -542,7 +546,8 @@ class Session:
         handle = (data.author_handle if data else None) or (existing["author_handle"] if existing else None)
         name = platform.canonical_url(native_id, handle or handle_hint)
         captures = [
-            CaptureFile("data", a.response.blob, a.response.content_type or None, source_url=a.url, source=a.source)
+            CaptureFile("data", a.response.blob, a.response.content_type or None, source_url=a.url, source=a.source,
+                        logged_in=a.response.logged_in)
             for a in fetched.answers
             if a.response is not None and a.response.blob is not None
         ]
@@ -589,6 +594,7 @@ class Session:
             reply_to_post_id=reply_to_post_id,
             captures=captures,
             confirm_after=confirm_loss_after(platform, self.settings),
+            logged_in=fetched.logged_in,
         )
         self.summary.statuses[fetched.status] += 1
         if problems:
@@ -656,7 +662,7 @@ class Session:
     def _stored_shot(self, kind: str, shot: Shot) -> CaptureFile:
         """A screenshot stored as a capture, with the thumbnail and hash the renderer derived."""
         blob: Blob = self.store.blobs.put(shot.png, "image/png")
-        capture = CaptureFile(kind, blob, "image/png", shot.width, shot.height, shot.url)
+        capture = CaptureFile(kind, blob, "image/png", shot.width, shot.height, shot.url, logged_in=shot.logged_in)
         return capture if shot.derived is None else store_derived(self.store.blobs, capture, shot.derived)
 
     async def _media(self, data: PostData | None) -> tuple[list[CaptureFile], list[str]]:
@@ -674,7 +680,7 @@ class Session:
             else:
                 for tool in (extraction.tool, *extraction.more_tools):
                     self.store.add_run_tool(self.run_id, tool)
-                captures.extend(extraction.captures)
+                captures.extend(replace(c, logged_in=extraction.logged_in) for c in extraction.captures)
                 problems.extend(extraction.problems)
                 if not any(item.kind == "poster" for item in items):
                     items.extend(extraction.posters[:1])

@@ -81,11 +81,13 @@ def history(conn: sqlite3.Connection, post: str) -> tuple[sqlite3.Row, list[Time
     entries: list[TimelineEntry] = []
     for check in conn.execute("SELECT * FROM status_checks WHERE post_id = ?", (row["id"],)):
         entries.append(
-            TimelineEntry(check["checked_at"], f"check: {check['status']}{_pending(check['signals'])}", _signals(check["signals"]))
+            TimelineEntry(check["checked_at"], f"check: {check['status']}{_pending(check['signals'])}",
+                          _signals(check["signals"]) + _logged_in(check))
         )
     for capture in conn.execute("SELECT * FROM captures WHERE post_id = ?", (row["id"],)):
         size = f" {capture['width']}x{capture['height']}" if capture["width"] else ""
-        entries.append(TimelineEntry(capture["captured_at"], f"capture: {capture['kind']}", f"{capture['path']}{size}"))
+        entries.append(TimelineEntry(capture["captured_at"], f"capture: {capture['kind']}",
+                                     f"{capture['path']}{size}{_logged_in(capture)}"))
     for event in conn.execute("SELECT * FROM events WHERE post_id = ?", (row["id"],)):
         entries.append(TimelineEntry(event["detected_at"], f"change: {event['kind']}", event["detail"] or ""))
     entries += outside_of_archive(conn, int(row["id"]))
@@ -111,6 +113,11 @@ def outside_of_archive(conn: sqlite3.Connection, post_id: int) -> list[TimelineE
     for w in conn.execute("SELECT * FROM wayback WHERE post_id = ?", (post_id,)):
         entries.append(TimelineEntry(w["snapshot_at"] or w["recorded_at"], f"wayback: {w['kind']}", w["url"]))
     return entries
+
+
+def _logged_in(row: sqlite3.Row) -> str:
+    """What a check or capture made with the user's own cookies says of it."""
+    return f" (logged in: the user's {row['logged_in']} cookies)" if row["logged_in"] else ""
 
 
 def _pending(raw: str) -> str:

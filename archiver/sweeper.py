@@ -351,7 +351,8 @@ class _Sweep:
                     self.summary.recaptured += 1
                     return
         self._batch.append(
-            Check(int(row["id"]), fetched.status, fetched.signals, utcnow(), confirm_loss_after(platform, self.settings))
+            Check(int(row["id"]), fetched.status, fetched.signals, utcnow(), confirm_loss_after(platform, self.settings),
+                  fetched.logged_in)
         )
         if fetched.status == "unknown":
             self.summary.errors.append(f"post {row['url']}: status unknown after retries")

@@ -269,6 +269,16 @@ def _v4_capture_sha256(conn: sqlite3.Connection, capture_id: int) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
 
 
+V4_CHECK_FIELDS = ("id", "post_id", "run_id", "checked_at", "status", "signals")
+
+
+def _v4_check_sha256(conn: sqlite3.Connection, check_id: int) -> str:
+    """A status check's content hash as schema version 4 defined it (without logged_in, version 16's)."""
+    row = conn.execute(f"SELECT {', '.join(V4_CHECK_FIELDS)} FROM status_checks WHERE id = ?", (check_id,)).fetchone()
+    value = {"table": "status_checks", "row": {name: row[name] for name in V4_CHECK_FIELDS}}
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+
+
 def _v4_digest(r: sqlite3.Row | dict[str, object], seq: int, prev: str) -> str:
     """An entry's hash as schema version 4 defined it (written out here, not imported)."""
     fields = {"seq": seq, "kind": r["kind"], "ref_table": r["ref_table"], "ref_id": r["ref_id"],
@@ -291,8 +301,10 @@ def make_v4(settings: Settings) -> None:
     prev = "0" * 64
     for seq, r in enumerate(kept, start=1):
         kind, content = r["kind"], r["content_sha256"]
-        if kind == "capture_v2":  # version 4 logged captures as 'capture', without duration and checked_as
+        if kind in ("capture_v2", "capture_v3"):  # version 4 logged captures as 'capture', without duration and checked_as
             kind, content = "capture", _v4_capture_sha256(conn, r["ref_id"])
+        elif kind == "status_check_v2":  # and checks as 'status_check', without logged_in
+            kind, content = "status_check", _v4_check_sha256(conn, r["ref_id"])
         v4 = {**dict(r), "kind": kind, "content_sha256": content}
         digest = _v4_digest(v4, seq, prev)
         conn.execute(
@@ -310,6 +322,8 @@ def make_v4(settings: Settings) -> None:
     conn.execute("ALTER TABLE posts DROP COLUMN reply_to_post_id")  # added by version 14 (0014_replies)
     for table in ("queue_results", "queue_runs"):  # added by version 15 (0015_queue)
         conn.execute(f"DROP TABLE {table}")
+    for table in ("exchanges", "captures", "status_checks"):  # added by version 16 (0016_logged_in)
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN logged_in")
     conn.execute("DELETE FROM schema_migrations WHERE version > 4")
     conn.execute("COMMIT")
     conn.close()
@@ -368,6 +382,7 @@ def make_closed_forms(settings: Settings) -> None:
                  "last_seen_at, removed_at FROM article_posts_v6")
     conn.execute("DROP TABLE article_posts_v6")
     conn.execute("ALTER TABLE runs DROP COLUMN tools")  # added by version 12 (0012_run_tools), which upgrading adds again
+    _log_before_logged_in(conn)  # the log and columns of version 16 (0016_logged_in)
     _without_regions(conn)  # added by version 13 (0013_embed_regions), which upgrading adds again
     as_before_replies(conn)  # added by version 14 (0014_replies), which upgrading adds again
     for table in ("queue_results", "queue_runs"):  # added by version 15 (0015_queue)
@@ -436,6 +451,40 @@ def as_before_replies(conn: sqlite3.Connection) -> None:
                          "signature = NULL WHERE seq = ?", (e["kind"], e["content_sha256"], prev, digest, e["seq"]))
         prev = digest
     conn.execute("ALTER TABLE posts DROP COLUMN reply_to_post_id")  # added by version 14 (0014_replies)
+
+
+_BEFORE_LOGGED_IN = {
+    # kind of version 16 -> (the kind before it, its table, the fields that kind hashes)
+    "capture_v3": ("capture_v2", "captures", (*V4_CAPTURE_FIELDS, "duration", "checked_as")),
+    "status_check_v2": ("status_check", "status_checks", V4_CHECK_FIELDS),
+}
+
+
+def _log_before_logged_in(conn: sqlite3.Connection) -> None:
+    """The log as an archive from before version 16 (0016_logged_in) holds it: captures and
+    checks logged as the kinds of then, the chain hashed again (as versions 9 to 15 hash an
+    entry, written out here), and without the logged_in columns, which upgrading adds again."""
+    conn.row_factory = sqlite3.Row
+    prev = "0" * 64
+    for r in conn.execute("SELECT * FROM log ORDER BY seq").fetchall():
+        kind, content = r["kind"], r["content_sha256"]
+        if kind in _BEFORE_LOGGED_IN:
+            kind, table, fields = _BEFORE_LOGGED_IN[kind]
+            row = conn.execute(f"SELECT {', '.join(fields)} FROM {table} WHERE id = ?", (r["ref_id"],)).fetchone()
+            value = {"table": table, "row": {name: row[name] for name in fields}}
+            content = hashlib.sha256(
+                json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+        entry = {"seq": r["seq"], "kind": kind, "ref_table": r["ref_table"], "ref_id": r["ref_id"],
+                 "logged_at": r["logged_at"], "late": r["late"], "content_sha256": content, "prev_sha256": prev}
+        if r["ref_key"] is not None:
+            entry["ref_key"] = r["ref_key"]
+        digest = hashlib.sha256(
+            json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+        conn.execute("UPDATE log SET kind = ?, content_sha256 = ?, prev_sha256 = ?, entry_sha256 = ? WHERE seq = ?",
+                     (kind, content, prev, digest, r["seq"]))
+        prev = digest
+    for table in ("exchanges", "captures", "status_checks"):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN logged_in")
 
 
 def test_archive_with_closed_forms_gets_open_forms_and_holds(copy: Settings) -> None:

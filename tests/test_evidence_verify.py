@@ -180,6 +180,8 @@ def test_rows_from_before_the_log_are_chained_late_not_called_tampering(copy: Se
     conn.execute("ALTER TABLE posts DROP COLUMN reply_to_post_id")  # added by version 14 (0014_replies)
     for table in ("queue_results", "queue_runs"):  # added by version 15 (0015_queue)
         conn.execute(f"DROP TABLE {table}")
+    for table in ("exchanges", "captures", "status_checks"):  # added by version 16 (0016_logged_in)
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN logged_in")
     conn.execute("DELETE FROM schema_migrations WHERE version >= 4")
     conn.close()
     rows = chained_rows(copy)

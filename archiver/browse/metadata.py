@@ -143,6 +143,10 @@ TABLES: dict[str, dict[str, Any]] = {
             ),
             "duration": "length in seconds (videos and audio, as ffprobe read the stored file)",
             "checked_as": "JSON, for media: how the file was checked and what it was found to be (tool, container, codecs)",
+            "logged_in": (
+                "made logged in: the platforms whose cookies, given by the user, went with the requests it came from "
+                "(it shows what that account saw); empty: made without them"
+            ),
         },
     },
     "thumbnails": {
@@ -169,6 +173,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "checked_at": "when",
             "status": "the verdict: live, deleted, unavailable or unknown",
             "signals": "JSON: each source's HTTP status (or error) and what it says",
+            "logged_in": "checked logged in: the platforms whose cookies, given by the user, the sources were asked with",
         },
     },
     "events": {
@@ -191,8 +196,10 @@ TABLES: dict[str, dict[str, Any]] = {
         "facets": ["kind"],
         "columns": {
             "seq": "position in the chain",
-            "kind": "capture (capture_v2 from schema version 6: with duration and checked_as), status_check, post, "
-                    "article, citation, event, blob, timestamp, wayback, seen_embed or embed_region",
+            "kind": "capture (capture_v2 from schema version 6: with duration and checked_as; capture_v3 from 16: "
+                    "with logged_in), status_check (status_check_v2 from 16: with logged_in), post (post_v2 from 14: "
+                    "with reply_to_post_id), article, citation, event, blob, timestamp, wayback, seen_embed or "
+                    "embed_region",
             "ref_table": "the table of the logged row",
             "ref_id": "the logged row's id (empty for blobs and article_posts)",
             "ref_key": "blobs: the SHA-256; article_posts: JSON [article_id, post_id, link]",
@@ -313,6 +320,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "started_at": "when the request was sent",
             "sha256": "SHA-256 of the body, when it was kept",
             "bytes": "size of the body",
+            "logged_in": "the platforms whose cookies, given by the user, went with the request (their values are never kept)",
         },
     },
     "blobs": {

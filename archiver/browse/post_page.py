@@ -48,15 +48,18 @@ def _timeline(
     platform = str(post["platform"])
     entries: list[tuple[str, int, dict[str, Any]]] = []
     checks = conn.execute(
-        "SELECT checked_at, status, signals FROM status_checks WHERE post_id = ? ORDER BY checked_at, id", (post["id"],)
+        "SELECT checked_at, status, signals, logged_in FROM status_checks WHERE post_id = ? ORDER BY checked_at, id",
+        (post["id"],),
     ).fetchall()
     # A run of identical checks is one line: a post checked daily for a year is not 365 lines.
     groups: list[list[sqlite3.Row]] = []
     for check in checks:
-        key = (check["status"], sorted((s, v.get("status"), v.get("says")) for s, v in words.signals_of(check["signals"]).items()))
+        key = (check["status"], check["logged_in"],
+               sorted((s, v.get("status"), v.get("says")) for s, v in words.signals_of(check["signals"]).items()))
         if groups:
             last = groups[-1][-1]
-            last_key = (last["status"], sorted((s, v.get("status"), v.get("says")) for s, v in words.signals_of(last["signals"]).items()))
+            last_key = (last["status"], last["logged_in"],
+                        sorted((s, v.get("status"), v.get("says")) for s, v in words.signals_of(last["signals"]).items()))
             if key == last_key:
                 groups[-1].append(check)
                 continue
@@ -64,6 +67,8 @@ def _timeline(
     for n, group in enumerate(groups):
         first = group[0]
         sentence = words.check_sentence(platform, first["status"], first["signals"], first=n == 0)
+        if first["logged_in"]:
+            sentence += f" Checked logged in, with the user's own {first['logged_in']} cookies."
         if len(group) > 1:
             sentence += f" The same at {len(group) - 1} later check{'s' if len(group) > 2 else ''}, the last {words.when(group[-1]['checked_at'])}."
         entries.append((first["checked_at"], 1, {"when": words.when(first["checked_at"]), "kind": "check",
@@ -105,7 +110,7 @@ def post_context(conn: sqlite3.Connection, links: Links, storage: BlobStorage, p
     stem = f"{platform}-{native_id}"
     captures = conn.execute(
         """SELECT c.id, c.kind, c.path, c.mime, c.width, c.height, c.captured_at, c.run_id, c.source_url, c.sha256,
-                  t.path AS t_path, t.width AS t_width, t.height AS t_height
+                  c.logged_in, t.path AS t_path, t.width AS t_width, t.height AS t_height
            FROM captures c LEFT JOIN thumbnails t ON t.capture_id = c.id
            WHERE c.post_id = ? AND c.kind IN ('screenshot', 'photo', 'video', 'poster', 'audio', 'captions')
            ORDER BY c.id""",
@@ -154,6 +159,15 @@ def post_context(conn: sqlite3.Connection, links: Links, storage: BlobStorage, p
     quoted = _linked_post(conn, links, post["quoted_post_id"])
     replied_to = _linked_post(conn, links, post["reply_to_post_id"])
     surviving = not screenshots and not post["text"] and any(c["embed_text"] for c in citations.values())
+    logged = conn.execute(
+        """SELECT (SELECT count(*) FROM captures WHERE post_id = :id AND logged_in IS NOT NULL) AS captures,
+                  (SELECT count(*) FROM status_checks WHERE post_id = :id AND logged_in IS NOT NULL) AS checks,
+                  (SELECT group_concat(logged_in, ',') FROM (
+                      SELECT logged_in FROM captures WHERE post_id = :id AND logged_in IS NOT NULL
+                      UNION SELECT logged_in FROM status_checks WHERE post_id = :id AND logged_in IS NOT NULL))
+                  AS platforms""",
+        {"id": post_id},
+    ).fetchone()
     return {
         "post": dict(post),
         "platform": platform,
@@ -173,6 +187,11 @@ def post_context(conn: sqlite3.Connection, links: Links, storage: BlobStorage, p
         "surviving_copy": surviving,
         "quoted": quoted,
         "replied_to": replied_to,
+        # Captures and checks made with the user's own cookies (archive --cookies): said on the page.
+        "logged_in": {
+            "captures": logged["captures"], "checks": logged["checks"],
+            "platforms": ", ".join(sorted(set(str(logged["platforms"]).split(",")))),
+        } if logged["captures"] or logged["checks"] else None,
         "evidence": sheet(conn, links, storage, post_id=post_id, name_stem=stem),
         # Trusted time (RFC 3161 stamps of the log) and Wayback copies beside the archive's own (issue 16).
         "outside": [{**e.as_dict(), "when": words.when(e.at)} for e in outside_of_archive(conn, post_id)],

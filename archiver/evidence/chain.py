@@ -45,7 +45,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "id", "run_id", "post_id", "article_id", "kind", "captured_at", "sha256", "path", "mime", "bytes",
         "width", "height", "source_url", "source", "duration", "checked_as",
     ),
+    # Version 16 records whether a capture was made with the user's own cookies (logged in).
+    "capture_v3": (
+        "id", "run_id", "post_id", "article_id", "kind", "captured_at", "sha256", "path", "mime", "bytes",
+        "width", "height", "source_url", "source", "duration", "checked_as", "logged_in",
+    ),
     "status_check": ("id", "post_id", "run_id", "checked_at", "status", "signals"),
+    # Version 16: and whether a check was.
+    "status_check_v2": ("id", "post_id", "run_id", "checked_at", "status", "signals", "logged_in"),
     "post": (
         "id", "platform", "native_id", "url", "author_handle", "author_name", "text", "lang", "created_at",
         "status", "quoted_post_id", "capture_complete", "first_archived_at", "last_checked_at",
@@ -82,14 +89,15 @@ FIELDS: dict[str, tuple[str, ...]] = {
 """The fields hashed, per kind of entry. Never change a kind's fields: add a kind."""
 
 TABLE_OF = {
-    "capture": "captures", "capture_v2": "captures", "status_check": "status_checks", "post": "posts",
-    "post_v2": "posts", "article": "articles",
+    "capture": "captures", "capture_v2": "captures", "capture_v3": "captures", "status_check": "status_checks",
+    "status_check_v2": "status_checks", "post": "posts", "post_v2": "posts", "article": "articles",
     "citation": "article_posts", "event": "events", "blob": "blobs", "timestamp": "timestamps", "wayback": "wayback",
     "seen_embed": "seen_embeds", "embed_region": "embed_regions",
 }
 KINDS = {table: kind for kind, table in TABLE_OF.items()}
 """The kind new entries of each table are written as: the last kind listed for it."""
-ONCE = frozenset({"capture", "capture_v2", "status_check", "event", "blob", "timestamp", "wayback", "embed_region"})
+ONCE = frozenset({"capture", "capture_v2", "capture_v3", "status_check", "status_check_v2", "event", "blob", "timestamp",
+                  "wayback", "embed_region"})
 """Kinds whose rows archiver never changes: exactly one entry each, checked as logged."""
 KEYS: dict[str, tuple[str, ...]] = {"blobs": ("sha256",), "article_posts": ("article_id", "post_id", "link")}
 """Tables whose rows are not named by an integer ``id``: their entries name them by ``ref_key``."""

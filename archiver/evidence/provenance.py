@@ -4,7 +4,9 @@ At the end of every run that captured anything, ``seal_run`` writes a document w
 the tools (archiver, Python, OS, browser and user agents, proxy host), the run's start
 and end, every HTTP exchange it recorded (URL, method, status, headers, time, SHA-256
 and size of the body), every link resolution it used, and the SHA-256 of every file it
-captured. It is stored as a blob and a ``captures`` row of kind ``provenance`` with the
+captured. A run that used the user's own cookies (``archive --cookies``) says so: the
+run's ``logged_in`` platforms, and ``logged_in`` on each exchange and file made with them
+(their values are never recorded). It is stored as a blob and a ``captures`` row of kind ``provenance`` with the
 run's ``run_id`` and no post or article: it is linked to what it covers by ``run_id``
 (every capture of the run shares it). Being a capture, it is in the log too.
 
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import StoreError
 from ..plumbing.blobstores import BlobStorage, read_bytes
+from ..plumbing.cookies import merge_labels
 from ..plumbing.db import utcnow
 from . import phash
 
@@ -80,6 +83,7 @@ def build(conn: sqlite3.Connection, run_id: int, ended_at: str) -> dict[str, obj
             "started_at": r["started_at"],
             "body_sha256": r["sha256"],
             "body_bytes": r["bytes"],
+            **({"logged_in": r["logged_in"]} if r["logged_in"] else {}),
         }
         for r in conn.execute("SELECT * FROM exchanges WHERE run_id = ? ORDER BY id", (run_id,))
     ]
@@ -104,6 +108,7 @@ def build(conn: sqlite3.Connection, run_id: int, ended_at: str) -> dict[str, obj
             "mime": r["mime"],
             "source_url": r["source_url"],
             "dhash64": hashes.get(r["sha256"]),
+            **({"logged_in": r["logged_in"]} if r["logged_in"] else {}),
         }
         for r in conn.execute(
             """SELECT c.*, p.url AS post_url, a.url AS article_url FROM captures c
@@ -112,6 +117,7 @@ def build(conn: sqlite3.Connection, run_id: int, ended_at: str) -> dict[str, obj
             (run_id,),
         )
     ]
+    logged_in = merge_labels([e.get("logged_in") for e in exchanges] + [f.get("logged_in") for f in files])
     return {
         "format": FORMAT,
         "run": {
@@ -119,6 +125,8 @@ def build(conn: sqlite3.Connection, run_id: int, ended_at: str) -> dict[str, obj
             "command": run["command"],
             "started_at": run["started_at"],
             "ended_at": ended_at,
+            # Only for a run made with the user's own cookies: what it captured, that account saw.
+            **({"logged_in": logged_in.split(",")} if logged_in else {}),
         },
         "tools": {
             "archiver": run["archiver_version"],
@@ -181,7 +189,7 @@ def post_provenance(conn: sqlite3.Connection, storage: BlobStorage, post: str) -
         requests = [
             {"id": e["id"], "client": e["client"], "method": e["method"], "url": e["url"], "status": e["status"],
              "started_at": e["started_at"], "body_sha256": e["sha256"], "body_bytes": e["bytes"],
-             "gave_this_file": e["sha256"] == c["sha256"]}
+             "gave_this_file": e["sha256"] == c["sha256"], "logged_in": e["logged_in"]}
             for e in conn.execute(
                 # instr() only narrows the rows read; which of them name the post, the platform says.
                 "SELECT * FROM exchanges WHERE run_id = ? AND (sha256 = ? OR instr(url, ?) > 0) ORDER BY id",
@@ -200,6 +208,7 @@ def post_provenance(conn: sqlite3.Connection, storage: BlobStorage, post: str) -
                 "bytes": c["bytes"],
                 "path": c["path"],
                 "source_url": c["source_url"],
+                "logged_in": c["logged_in"],
                 "run": {k: run[k] for k in run.keys()},  # noqa: SIM118 - iterating a Row gives values
                 "provenance": {"capture_id": prov_row["id"], "path": prov_row["path"], "sha256": prov_row["sha256"]}
                 if prov_row else None,

@@ -87,6 +87,13 @@ works as before):
    does not announce in its answers (Meta's oEmbed: ``Budget(1000, 3600)``). Every run's
    requests to the endpoint are counted in the data directory; beyond the budget none is
    sent, and the check is ``unknown`` (``Settings.budgets`` lets a user set another).
+13. ``hosts: tuple[str, ...]``: the domain suffixes of the platform's own hosts
+   (``("tiktok.com", "tiktokcdn.com")``). A user may give archiver their own cookies for
+   the platform (``archive --cookies NAME=cookies.txt``): only a platform with ``hosts``
+   takes them, every cookie must belong to one of them, and they are sent to those hosts
+   only (:mod:`archiver.plumbing.cookies`). :data:`ANY_HOST` alone, for a platform whose
+   posts live on any host (Mastodon): a cookies file then names one host, the user's
+   instance, and goes there only.
 """
 
 from __future__ import annotations
@@ -100,6 +107,9 @@ if TYPE_CHECKING:
     from ..plumbing.net import Fetcher, Response
 
 Status = Literal["live", "deleted", "unavailable", "unknown"]
+
+ANY_HOST = "*"
+"""``Platform.hosts`` of a platform whose posts live on any host (see the module docstring, 12)."""
 
 Form = str
 """How an article cites a post (``article_posts.form``): an open vocabulary, see FORMS."""
@@ -274,6 +284,14 @@ class PostFetch:
     @property
     def ref(self) -> PostRef:
         return PostRef(self.platform, self.native_id)
+
+    @property
+    def logged_in(self) -> str | None:
+        """The platforms whose cookies, given by the user, went with the answers' requests
+        (``archive --cookies``); None when none did."""
+        names = {n for a in self.answers if a.response is not None and a.response.logged_in
+                 for n in a.response.logged_in.split(",")}
+        return ",".join(sorted(names)) or None
 
     @property
     def signals(self) -> dict[str, object]:

@@ -14,4 +14,5 @@
     ffmpeg.py          stored streams remuxed into one MP4 (-c copy), local files only, timed
     m3u8.py            HLS playlists read safely: text, bounded, every URI a web address
     ytdlp_child.py     the yt-dlp process, whose only network is archiver's client
+    cookies.py         a user's own cookies for a platform: read, checked, matched per request
 """

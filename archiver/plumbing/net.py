@@ -3,6 +3,11 @@
 Every response received (each redirect hop and each retry too) is handed to the
 ``on_exchange`` callback with its body, so the archive holds the evidence of
 every exchange, not just the final answers.
+
+Cookies a user gave for a platform (``Settings.cookies``) go with every request to that
+platform's hosts whose URL they match, as a browser's would; an exchange made with them
+says so (``Exchange.logged_in``) and its answer's ``Set-Cookie`` values are redacted
+before anyone records them (:mod:`archiver.plumbing.cookies`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import httpcore
 import httpx
 
 from .blobs import Blob, BlobStore
+from . import cookies as user_cookies
 from ..config import Settings
 from ..errors import BlockedURL, ConfigError, FetchError, NetworkFailure, RateLimited, TooLarge, TooManyHops
 from .hostlimits import Budget, Budgets, HostLimits, budget_spent_message, reset_at
@@ -48,8 +54,12 @@ class Exchange:
     method: str
     status: int | None
     headers: list[tuple[str, str]]
+    """The answer's headers; for a request made with the user's cookies, without any
+    ``Set-Cookie`` value (redacted)."""
     started_at: str
     blob: Blob | None
+    logged_in: str | None = None
+    """The platforms whose cookies, given by the user, went with the request; None: none did."""
 
 
 @dataclass
@@ -62,6 +72,9 @@ class Response:
     """None when the body went straight to ``blob`` (video)."""
     blob: Blob | None
     hops: list[dict[str, object]] = field(default_factory=list)
+    logged_in: str | None = None
+    """The platforms whose cookies, given by the user, went with this request or a redirect
+    that led to it; None when none did."""
 
     @property
     def content_type(self) -> str:
@@ -121,6 +134,8 @@ class Fetcher:
         # Cookies a site sets are sent back to it for the rest of this fetcher's life,
         # as a client would: some sites set one and redirect to themselves.
         self._cookies = httpx.Cookies()
+        # The user's own, for the platforms they gave cookies for: only when asked.
+        self._user = user_cookies.load(settings.cookies)
         # Hosts that said when they may be asked again: remembered across runs.
         self._held = HostLimits(settings.data_dir)
         self._budgets = {prefix.split("?", 1)[0]: budget for prefix, budget in (budgets or {}).items()}
@@ -198,6 +213,7 @@ class Fetcher:
         hops: list[dict[str, object]] = []
         seen: set[str] = set()
         current = url
+        logged_in: str | None = None
         while True:
             try:
                 check_url(current, allow_private=self.settings.allow_private)
@@ -212,9 +228,11 @@ class Fetcher:
                 current, kind, browser_ua=browser_ua, headers=headers, method=method, data=data
             )
             hops.append({"url": current, "status": response.status})
+            logged_in = user_cookies.merge_labels([logged_in, response.logged_in])
             location = response.headers.get("location")
             if not (follow and response.status in REDIRECT_CODES and location):
                 response.hops = hops
+                response.logged_in = logged_in
                 return response
             if len(hops) > self.settings.max_hops:
                 raise TooManyHops(f"more than {self.settings.max_hops} redirects", url)
@@ -291,8 +309,7 @@ class Fetcher:
             )
         except httpx.InvalidURL as e:
             raise BlockedURL(f"invalid URL: {e}", url) from None
-        if self._cookies:
-            self._cookies.set_cookie_header(request)
+        logged_in = self._set_cookies(request)
         held = self._held.until(request.url.host)
         if held is not None:
             wait = held - time.time()
@@ -329,8 +346,11 @@ class Fetcher:
             until = reset_at(r.status_code, r.headers)
             if until is not None:
                 self._held.hold(request.url.host, until)
-        response = Response(url=url, status=r.status_code, headers=r.headers, body=body, blob=blob)
-        await self._record(Exchange(url, method, r.status_code, list(r.headers.multi_items()), started, blob))
+        response = Response(url=url, status=r.status_code, headers=r.headers, body=body, blob=blob, logged_in=logged_in)
+        recorded = list(r.headers.multi_items())
+        if logged_in:
+            recorded = user_cookies.redact_headers(recorded)
+        await self._record(Exchange(url, method, r.status_code, recorded, started, blob, logged_in))
         return response
 
     def _spend_budget(self, url: str) -> None:
@@ -344,6 +364,39 @@ class Fetcher:
                 if until is not None:
                     raise RateLimited(budget_spent_message(prefix, budget, until), url)
                 return
+
+    def _set_cookies(self, request: httpx.Request) -> str | None:
+        """Give ``request`` its Cookie header: what the caller sent (the media extractor's
+        own), then the cookies sites set during this fetcher's life, then the user's own
+        for this URL, each name once. Returns the platforms whose user cookies apply."""
+        if self._user is None:
+            # Without the user's cookies, as always: the sites' own, unless the caller sent some.
+            if self._cookies:
+                self._cookies.set_cookie_header(request)
+            return None
+        pairs = _cookie_pairs(request.headers.get("cookie"))
+        user = self._user.for_url(str(request.url))
+        if not self._user.covers(request.url.host):
+            # Not a host the user's cookies are for: none of their values leaves, whoever set it.
+            pairs = [(n, v) for n, v in pairs if not self._user.is_value(v)]
+        if self._cookies:
+            scratch = httpx.Request("GET", request.url)
+            self._cookies.set_cookie_header(scratch)
+            pairs += _cookie_pairs(scratch.headers.get("cookie"))
+        pairs += [(c.name, c.value) for c in user]
+        names: set[str] = set()
+        kept: list[tuple[str, str]] = []
+        for name, value in pairs:
+            if name not in names:
+                names.add(name)
+                kept.append((name, value))
+        if kept:
+            request.headers["Cookie"] = "; ".join(f"{n}={v}" if n else v for n, v in kept)
+        elif "cookie" in request.headers:
+            del request.headers["cookie"]
+        # The user's cookies that went: those this URL matches, and any the caller sent itself.
+        sent = set(kept)
+        return user_cookies.logged_in_label(user + [c for c in self._user.cookies if (c.name, c.value) in sent])
 
     async def _read_body(
         self, r: httpx.Response, url: str, kind: Kind, cap: int
@@ -495,6 +548,17 @@ def _split_port(item: str) -> tuple[str, int | None]:
         if port.isdigit():
             return host, int(port)
     return item, None  # a bare name, IPv4 or IPv6 address
+
+
+def _cookie_pairs(header: str | None) -> list[tuple[str, str]]:
+    """A Cookie header's ``name=value`` pairs, in order."""
+    pairs = []
+    for part in (header or "").split(";"):
+        part = part.strip()
+        if part:
+            name, sep, value = part.partition("=")
+            pairs.append((name.strip(), value.strip()) if sep else ("", part))
+    return pairs
 
 
 def ssl_verify(settings: Settings) -> ssl.SSLContext:

@@ -12,7 +12,10 @@ limited to protocols those downloaders speak.
 
 The pipe carries length-prefixed JSON frames, both ways:
 
-- parent → child, once: the job ``{"url", "workdir", "format", "timeout", "max_entries", "cookies"}``;
+- parent → child, once: the job ``{"url", "workdir", "format", "timeout", "max_entries", "cookies"}``,
+  ``cookies`` the user's own for the page's platform (a list of ``{"domain", "host_only",
+  "path", "secure", "expires", "name", "value", "http_only"}``, put in yt-dlp's cookie jar,
+  never in a file: yt-dlp's extractors see a logged-in session, and nothing is written back);
 - child → parent: ``{"op": "http", "method", "url", "headers", "data", "phase"}``, answered
   by ``{"status", "url", "headers", "path" | "body", "error"}``;
 - child → parent, last: ``{"op": "done", "version", "info", "files", "thumbnail", "error"}``.
@@ -184,6 +187,22 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+def _cookie(record: dict[str, Any]) -> Any:
+    """One of the user's cookies, as http.cookiejar (and so yt-dlp) holds it."""
+    from http.cookiejar import Cookie
+
+    host_only = bool(record.get("host_only"))
+    domain = str(record["domain"])
+    expires = int(record.get("expires") or 0)
+    return Cookie(
+        version=0, name=str(record["name"]), value=str(record["value"]), port=None, port_specified=False,
+        domain=domain if host_only else "." + domain, domain_specified=not host_only,
+        domain_initial_dot=not host_only, path=str(record.get("path") or "/"), path_specified=True,
+        secure=bool(record.get("secure")), expires=expires or None, discard=not expires, comment=None,
+        comment_url=None, rest={"HttpOnly": ""} if record.get("http_only") else {},
+    )
+
+
 def _videos(info: dict[str, Any], limit: int) -> Iterator[dict[str, Any]]:
     if info.get("_type") in ("playlist", "multi_video"):
         for entry in list(info.get("entries") or [])[:limit]:
@@ -228,13 +247,10 @@ def run(job: dict[str, Any], channel: Channel) -> dict[str, Any]:
         "remote_components": [],
         "color": {"stdout": "no_color", "stderr": "no_color"},
     }
-    if job.get("cookies"):
-        params["cookiefile"] = job["cookies"]
     result: dict[str, Any] = {"op": "done", "version": __version__, "info": None, "files": [], "thumbnail": None, "error": None}
     with Downloader(params) as ydl:
-        if job.get("cookies"):
-            # Read once; never written back (yt-dlp saves its cookie file on close).
-            ydl.params.pop("cookiefile", None)
+        for cookie in job.get("cookies") or []:
+            ydl.cookiejar.set_cookie(_cookie(cookie))
         try:
             info = ydl.extract_info(job["url"], download=False)
         except yt_dlp.utils.DownloadError as e:

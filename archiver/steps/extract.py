@@ -12,6 +12,11 @@ A platform whose media are not plain files names the page they play on
 - the poster yt-dlp names, copied by archiver's own client (a ``poster`` capture);
 - yt-dlp's version, for the run (``runs.tools``).
 
+When the user gave cookies for the platform whose host the page is on (``Settings.cookies``),
+they go to yt-dlp's cookie jar through the pipe (never a file or a command line), so its
+extractor knows it is logged in; the parent's client checks again that none of them goes
+to another host. What an extraction made with them keeps says so (``logged_in``).
+
 yt-dlp runs in a process of its own (:mod:`archiver.plumbing.ytdlp_child`) with no
 network of its own: each request it makes comes up a pipe and is made here by a Fetcher,
 so the URL checks (every redirect hop too), size caps, timeouts and retries apply and every
@@ -38,6 +43,7 @@ from ..config import Settings
 from ..errors import ContentError, ExtractError, FetchError, ItemError
 from ..platforms.base import MediaItem
 from ..plumbing.blobs import BlobStore
+from ..plumbing.cookies import load as load_cookies, merge_labels
 from ..plumbing.net import Fetcher, Kind, OnExchange
 from ..plumbing import ffmpeg
 from .media import AUDIO_TYPES, VIDEO_TYPES, MediaCopy, check_audio, check_video
@@ -78,6 +84,8 @@ class Extraction:
     """What could not be kept: the post is archived, and not complete."""
     more_tools: list[str] = field(default_factory=list)
     """Other outside tools used: ``ffmpeg <version>`` when it merged streams."""
+    logged_in: str | None = None
+    """The platforms whose cookies, given by the user, went with any of its requests."""
 
 
 def available() -> bool:
@@ -93,7 +101,6 @@ async def extract_media(
     on_exchange: OnExchange | None,
     page_url: str,
     *,
-    cookies: Path | None = None,
     deadline: float | None = None,
 ) -> Extraction:
     """Copy the media of the post at ``page_url`` with yt-dlp; see the module docstring.
@@ -106,14 +113,17 @@ async def extract_media(
         raise ExtractError("media not copied: yt-dlp is not installed (pip install yt-dlp)", page_url)
     deadline = settings.extract_deadline if deadline is None else deadline
     workdir = Path(tempfile.mkdtemp(prefix="archiver-extract-"))
+    labels: list[str | None] = []
     try:
         async with Fetcher(settings, blobs, on_exchange) as fetcher:
             try:
                 async with asyncio.timeout(deadline):
-                    done = await _converse(fetcher, settings, page_url, workdir, cookies)
+                    done = await _converse(fetcher, settings, page_url, workdir, labels)
             except TimeoutError:
                 raise ExtractError(f"media extraction stopped after {deadline:g} s", page_url) from None
-        return await _keep(done, settings, blobs, page_url, workdir)
+        extraction = await _keep(done, settings, blobs, page_url, workdir)
+        extraction.logged_in = merge_labels(labels)
+        return extraction
     finally:
         await asyncio.to_thread(shutil.rmtree, workdir, True)
 
@@ -121,8 +131,20 @@ async def extract_media(
 # ---------------------------------------------------------------------------- the conversation
 
 
+def _cookies_for(settings: Settings, page_url: str) -> list[dict[str, object]]:
+    """The user's cookies of the platforms whose host the page is on, as yt-dlp's jar takes them."""
+    user = load_cookies(settings.cookies)
+    if user is None:
+        return []
+    return [
+        {"domain": c.domain, "host_only": c.host_only, "path": c.path, "secure": c.secure, "expires": c.expires,
+         "name": c.name, "value": c.value, "http_only": c.http_only}
+        for c in user.of(user.platforms_for(page_url))
+    ]
+
+
 async def _converse(
-    fetcher: Fetcher, settings: Settings, page_url: str, workdir: Path, cookies: Path | None
+    fetcher: Fetcher, settings: Settings, page_url: str, workdir: Path, labels: list[str | None]
 ) -> dict[str, Any]:
     from ..plumbing.ytdlp_child import FRAME, MAX_FRAME, PROTOCOLS
 
@@ -160,7 +182,7 @@ async def _converse(
     try:
         await send({
             "url": page_url, "workdir": str(workdir), "format": FORMAT.format(p=PROTOCOLS),
-            "timeout": settings.timeout, "max_entries": MAX_ENTRIES, "cookies": str(cookies) if cookies else None,
+            "timeout": settings.timeout, "max_entries": MAX_ENTRIES, "cookies": _cookies_for(settings, page_url),
         })
         while True:
             message = await receive()
@@ -168,7 +190,7 @@ async def _converse(
                 return message
             if message.get("op") != "http":
                 raise ExtractError(f"yt-dlp sent an unknown message {message.get('op')!r}", page_url)
-            await send(await _http(fetcher, settings, message))
+            await send(await _http(fetcher, settings, message, labels))
     except (BrokenPipeError, ConnectionResetError):
         raise ExtractError("yt-dlp stopped before it finished", page_url) from None
     finally:
@@ -187,7 +209,9 @@ async def _drain(stream: asyncio.StreamReader, kept: bytearray) -> None:
         del kept[:-_STDERR_KEPT]
 
 
-async def _http(fetcher: Fetcher, settings: Settings, message: dict[str, Any]) -> dict[str, Any]:
+async def _http(
+    fetcher: Fetcher, settings: Settings, message: dict[str, Any], labels: list[str | None]
+) -> dict[str, Any]:
     """One request of yt-dlp's, made by archiver's Fetcher (one hop: yt-dlp follows redirects)."""
     url = str(message.get("url") or "")
     method = str(message.get("method") or "GET").upper()
@@ -198,6 +222,7 @@ async def _http(fetcher: Fetcher, settings: Settings, message: dict[str, Any]) -
         response = await fetcher.request(method, url, kind, data=data, follow=False, headers=headers)
     except FetchError as e:
         return {"error": str(e)}
+    labels.append(response.logged_in)
     reply: dict[str, Any] = {
         "status": response.status, "url": response.url, "headers": list(response.headers.multi_items()),
     }

@@ -30,7 +30,7 @@ from ..errors import BadStatus, ContentError, ItemError
 from ..platforms.base import MediaItem
 from ..plumbing import ffprobe, m3u8
 from ..plumbing.blobs import Blob
-from ..plumbing.net import Fetcher, Kind
+from ..plumbing.net import Fetcher, Kind, Response
 from .store import CaptureFile
 
 IMAGE_MIMES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -78,12 +78,15 @@ class MediaCopy:
     """Files kept with this one: an HLS playlist's variant playlists, segments and remuxed MP4."""
     tools: list[str] = field(default_factory=list)
     """Outside tools that made a part (``ffmpeg 5.1.9``), for the run's record."""
+    logged_in: str | None = None
+    """The platforms whose cookies, given by the user, went with the request for it."""
 
     def capture(self) -> CaptureFile:
         return CaptureFile(
             self.kind or self.item.kind, self.blob, self.mime, self.width, self.height, self.item.url,
             source=self.source,
             duration=self.duration, checked_as=json.dumps(self.checked_as, sort_keys=True) if self.checked_as else None,
+            logged_in=self.logged_in,
         )
 
     def captures(self) -> list[CaptureFile]:
@@ -160,6 +163,12 @@ async def copy_media(fetcher: Fetcher, settings: Settings, item: MediaItem) -> M
 async def _copy(fetcher: Fetcher, settings: Settings, item: MediaItem) -> MediaCopy:
     kind = _fetch_kind(item)
     response = await fetcher.get(item.url, kind)
+    copy = await _checked(fetcher, response, kind, settings, item)
+    copy.logged_in = response.logged_in
+    return copy
+
+
+async def _checked(fetcher: Fetcher, response: Response, kind: Kind, settings: Settings, item: MediaItem) -> MediaCopy:
     if response.status != 200:
         raise BadStatus(f"{item.kind} answered HTTP {response.status}", item.url, response.status)
     if response.blob is None:

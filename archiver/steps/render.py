@@ -2,6 +2,12 @@
 
 One browser per run, one page per job; every response the browser receives is
 recorded like the HTTP client's, and every request is checked by the same policy.
+
+Pages render in a browser context without cookies, except a page on the hosts of a
+platform the user gave cookies for (``Settings.cookies``): that page renders in a context
+of its own holding that platform's cookies only, so the browser sends them as it would a
+logged-in reader's, to those hosts only. Its exchanges, and the shots taken there, say so
+(``logged_in``); the ``Set-Cookie`` values its answers carry are not recorded.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from ..platforms.base import CardSpec, PostRef
 from ..plumbing.blobs import BlobStore
 from ..config import Settings
 from ..errors import ContentError, RenderError
+from ..plumbing.cookies import load as load_cookies, logged_in_label, redact_headers
 from ..plumbing.net import Exchange, OnExchange
 from ..plumbing.guard_proxy import GuardProxy
 from .regions import COLLECT, Box, Framed, Placed, placed_from
@@ -133,6 +140,8 @@ class Shot:
     """One colour from edge to edge: nothing was painted. None: too large to examine."""
     derived: Derived | None = None
     """Thumbnail and perceptual hash, made from the pixels this module already decoded."""
+    logged_in: str | None = None
+    """The platforms whose cookies, given by the user, went with the page's requests."""
 
 
 class Renderer:
@@ -147,9 +156,12 @@ class Renderer:
         self._playwright_cm: Any = None
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
-        self._context: BrowserContext | None = None
-        self._idle_pages: list[Page] = []
+        self._contexts: dict[tuple[str, ...], BrowserContext] = {}
+        """By the platforms whose user cookies it holds: () is the one without cookies."""
+        self._context_lock = asyncio.Lock()
+        self._idle_pages: dict[tuple[str, ...], list[Page]] = {}
         self._guard: GuardProxy | None = None
+        self._user = load_cookies(settings.cookies)
 
     async def __aenter__(self) -> Renderer:
         from ..plumbing.browser import driver, launch
@@ -159,10 +171,7 @@ class Renderer:
             self._playwright_cm = driver()
             self._playwright = await self._playwright_cm.__aenter__()
             self._browser = await launch(self._playwright, self.settings, self._guard.url)
-            self._context = await self._browser.new_context(
-                viewport=PAGE_VIEWPORT, service_workers="block", accept_downloads=False
-            )
-            self._context.set_default_timeout(self.settings.render_timeout * 1000)
+            await self._context_for(())
             self.browser_version = self._browser.version
             # The browser's own user agent is what its pages send: the context sets none.
             # Asked of the browser, not of a page opened for it (about 0.1 s at start-up).
@@ -188,6 +197,29 @@ class Renderer:
                 if self._guard is not None:
                     await self._guard.__aexit__(None, None, None)
 
+    async def _context_for(self, platforms: tuple[str, ...]) -> BrowserContext:
+        """The context for pages of ``platforms``' hosts: holding their user cookies, only them."""
+        async with self._context_lock:
+            if platforms not in self._contexts:
+                assert self._browser is not None, "use Renderer as an async context manager"
+                context = await self._browser.new_context(
+                    viewport=PAGE_VIEWPORT, service_workers="block", accept_downloads=False
+                )
+                context.set_default_timeout(self.settings.render_timeout * 1000)
+                if platforms and self._user is not None:
+                    await context.add_cookies([
+                        {"name": c.name, "value": c.value, "domain": c.domain if c.host_only else "." + c.domain,
+                         "path": c.path, "expires": float(c.expires) if c.expires else -1.0,
+                         "httpOnly": c.http_only, "secure": c.secure}
+                        for c in self._user.of(platforms)
+                    ])
+                self._contexts[platforms] = context
+            return self._contexts[platforms]
+
+    def _platforms_of(self, url: str) -> tuple[str, ...]:
+        """The platforms whose user cookies a page at ``url`` renders with: those whose hosts it is on."""
+        return tuple(self._user.platforms_for(url)) if self._user is not None else ()
+
     async def _in_time(self, job: Awaitable[T], failure: str, url: str) -> T:
         """``job``, or a RenderError saying ``failure`` once its deadline has passed.
 
@@ -209,7 +241,8 @@ class Renderer:
     async def _post_card(self, url: str, card: CardSpec) -> Shot:
         timeout = self.settings.render_timeout
         walled = None
-        async with self._page(CARD_VIEWPORT) as page:
+        session = self._page(CARD_VIEWPORT, url)
+        async with session as page:
             try:
                 await page.goto(url, wait_until="load")
                 wall = await _wall(page, card)
@@ -234,7 +267,9 @@ class Renderer:
             except Exception as e:
                 raise RenderError(f"embed card did not render: {_first_line(e)}", url) from None
         # Decoded once, outside the page's slot: for its size, blankness, thumbnail and hash.
-        return await asyncio.to_thread(_card_shot_of, png, url)
+        shot = await asyncio.to_thread(_card_shot_of, png, url)
+        shot.logged_in = session.logged_in
+        return shot
 
     async def article_page(self, url: str, needles: Sequence[str] = ()) -> ArticleShot:
         """Full-page screenshot of an article after its embedded posts rendered.
@@ -248,7 +283,8 @@ class Renderer:
 
     async def _article_page(self, url: str, needles: Sequence[str]) -> ArticleShot:
         notes: list[str] = []
-        async with self._page(PAGE_VIEWPORT) as page:
+        session = self._page(PAGE_VIEWPORT, url)
+        async with session as page:
             try:
                 await page.goto(url, wait_until="load")
             except Exception as e:
@@ -280,15 +316,22 @@ class Renderer:
             placed = await _placed(page, needles)
         shot = await asyncio.to_thread(_cut_cards, png, url, notes, boxes)
         shot.placed, shot.frames = placed, framed
+        for each in (shot.page, *shot.cards.values()):
+            each.logged_in = session.logged_in
         return shot
 
-    def _page(self, viewport: ViewportSize) -> _PageSession:
-        assert self._context is not None, "use Renderer as an async context manager"
-        return _PageSession(self, viewport)
+    def _page(self, viewport: ViewportSize, url: str) -> _PageSession:
+        assert self._contexts, "use Renderer as an async context manager"
+        return _PageSession(self, viewport, self._platforms_of(url))
 
-    async def _record(self, response: Any) -> None:
+    async def _record(self, response: Any, platforms: tuple[str, ...]) -> str | None:
+        """Record one of the browser's exchanges; returns the platforms whose user cookies
+        went with its request (only in a context holding them)."""
+        logged_in = None
+        if platforms and self._user is not None:
+            logged_in = logged_in_label(self._user.for_url(response.url, platforms))
         if self.on_exchange is None:
-            return
+            return logged_in
         blob = None
         try:
             length = int(response.headers.get("content-length") or 0)
@@ -301,19 +344,21 @@ class Renderer:
         timing = response.request.timing
         started = timing.get("startTime") if timing else None
         when = datetime.fromtimestamp(started / 1000, timezone.utc) if started else datetime.now(timezone.utc)
-        headers = await response.headers_array()
+        headers = [(h["name"], h["value"]) for h in await response.headers_array()]
         result = self.on_exchange(
             Exchange(
                 url=response.url,
                 method=response.request.method,
                 status=response.status,
-                headers=[(h["name"], h["value"]) for h in headers],
+                headers=redact_headers(headers) if logged_in else headers,
                 started_at=when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 blob=blob,
+                logged_in=logged_in,
             )
         )
         if asyncio.iscoroutine(result):
             await result
+        return logged_in
 
 
 class _PageSession:
@@ -324,19 +369,26 @@ class _PageSession:
     job runs on into the next.
     """
 
-    def __init__(self, renderer: Renderer, viewport: ViewportSize) -> None:
+    def __init__(self, renderer: Renderer, viewport: ViewportSize, platforms: tuple[str, ...] = ()) -> None:
         self._renderer = renderer
         self._viewport = viewport
-        self._tasks: list[asyncio.Task[None]] = []
+        self._platforms = platforms
+        self._tasks: list[asyncio.Task[str | None]] = []
         self.page: Page | None = None
 
+    @property
+    def logged_in(self) -> str | None:
+        """The platforms whose user cookies went with any of the page's requests (once it closed)."""
+        from ..plumbing.cookies import merge_labels
+
+        return merge_labels(t.result() for t in self._tasks if t.done() and not t.cancelled() and t.exception() is None)
+
     def _on_response(self, response: Any) -> None:
-        self._tasks.append(asyncio.ensure_future(self._renderer._record(response)))
+        self._tasks.append(asyncio.ensure_future(self._renderer._record(response, self._platforms)))
 
     async def __aenter__(self) -> Page:
-        context = self._renderer._context
-        assert context is not None
-        idle = self._renderer._idle_pages
+        context = await self._renderer._context_for(self._platforms)
+        idle = self._renderer._idle_pages.setdefault(self._platforms, [])
         self.page = idle.pop() if idle else await context.new_page()
         await self.page.set_viewport_size(self._viewport)
         self.page.on("response", self._on_response)
@@ -354,7 +406,7 @@ class _PageSession:
             except Exception:
                 await page.close()  # a page that cannot even go blank is not reused
             else:
-                self._renderer._idle_pages.append(page)
+                self._renderer._idle_pages.setdefault(self._platforms, []).append(page)
 
 
 MAX_PAGE_HEIGHT = 16_000

@@ -65,6 +65,8 @@ class Check:
     checked_at: str
     confirm_after: float = 0.0
     """Seconds a loss waits for its confirming check (the platform's; 0: none)."""
+    logged_in: str | None = None
+    """The platforms whose cookies, given by the user, the check was made with (None: none)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,9 @@ class CaptureFile:
     """Seconds, for a video or audio file (as ffprobe read it)."""
     checked_as: str | None = None
     """JSON: how a media file was checked and what it was found to be (archiver.steps.media)."""
+    logged_in: str | None = None
+    """The platforms whose cookies, given by the user, went with the requests it came from
+    (``archive --cookies``); None: made without them."""
 
 
 POST_FIELDS = ", ".join(FIELDS[KINDS["posts"]])
@@ -334,8 +339,9 @@ class Store:
                      if (row := self._insert_blob(c, exchange.blob)[1]) is not None]
         append_entries(c, "blobs", new_blobs)
         c.executemany(
-            """INSERT INTO exchanges (run_id, client, url, method, status, headers, started_at, sha256, bytes)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            """INSERT INTO exchanges (run_id, client, url, method, status, headers, started_at, sha256, bytes,
+                                      logged_in)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 (
                     run_id,
@@ -347,6 +353,7 @@ class Store:
                     exchange.started_at,
                     exchange.blob.sha256 if exchange.blob else None,
                     exchange.blob.bytes if exchange.blob else None,
+                    exchange.logged_in,
                 )
                 for run_id, client, exchange in pending
             ],
@@ -364,8 +371,8 @@ class Store:
         blob = self._register_blob(c, capture.blob)
         cursor = c.execute(
             """INSERT INTO captures (run_id, post_id, article_id, kind, captured_at, sha256, path, mime, bytes,
-                                     width, height, source_url, source, duration, checked_as)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                     width, height, source_url, source, duration, checked_as, logged_in)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 run_id,
                 post_id,
@@ -382,6 +389,7 @@ class Store:
                 capture.source,
                 capture.duration,
                 capture.checked_as,
+                capture.logged_in,
             ),
         )
         capture_id = int(cursor.lastrowid or 0)
@@ -569,23 +577,25 @@ class Store:
             return cursor.rowcount > 0
 
     def _add_status_check(
-        self, c: sqlite3.Connection, post_id: int, run_id: int, checked_at: str, status: str, signals: dict[str, object]
+        self, c: sqlite3.Connection, post_id: int, run_id: int, checked_at: str, status: str, signals: dict[str, object],
+        logged_in: str | None = None,
     ) -> int:
-        check_id, row = self._insert_status_check(c, post_id, run_id, checked_at, status, signals)
+        check_id, row = self._insert_status_check(c, post_id, run_id, checked_at, status, signals, logged_in)
         append_entries(c, "status_checks", [row])
         return check_id
 
     def _insert_status_check(
-        self, c: sqlite3.Connection, post_id: int, run_id: int, checked_at: str, status: str, signals: dict[str, object]
+        self, c: sqlite3.Connection, post_id: int, run_id: int, checked_at: str, status: str, signals: dict[str, object],
+        logged_in: str | None = None,
     ) -> tuple[int, dict[str, object]]:
         """Insert a check without logging it; the caller logs the row in the same transaction."""
         row: dict[str, object] = {
             "post_id": post_id, "run_id": run_id, "checked_at": checked_at, "status": status,
-            "signals": json.dumps(signals),
+            "signals": json.dumps(signals), "logged_in": logged_in,
         }
         cursor = c.execute(
-            "INSERT INTO status_checks (post_id, run_id, checked_at, status, signals) VALUES (?, ?, ?, ?, ?)",
-            (post_id, run_id, checked_at, status, row["signals"]),
+            "INSERT INTO status_checks (post_id, run_id, checked_at, status, signals, logged_in) VALUES (?, ?, ?, ?, ?, ?)",
+            (post_id, run_id, checked_at, status, row["signals"], logged_in),
         )
         check_id = int(cursor.lastrowid or 0)
         row["id"] = check_id
@@ -683,7 +693,7 @@ class Store:
                 logged.append(
                     ("status_checks",
                      self._insert_status_check(c, check.post_id, run_id, check.checked_at, check.status,
-                                               settled.signals)[1])
+                                               settled.signals, check.logged_in)[1])
                 )
                 logged.append(("posts", post))
                 moved = settled.moved
@@ -758,6 +768,7 @@ class Store:
         reply_to_post_id: int | None = None,
         captures: list[CaptureFile],
         confirm_after: float = 0.0,
+        logged_in: str | None = None,
     ) -> int:
         """Insert or update a post's current state, record the check, add its captures: atomically.
 
@@ -808,7 +819,7 @@ class Store:
                 )
                 post_id = int(cursor.lastrowid or 0)
             append_entry(c, "posts", post_id)
-            self._add_status_check(c, post_id, run_id, now, status, signals)
+            self._add_status_check(c, post_id, run_id, now, status, signals, logged_in)
             for capture in captures:
                 self._add_capture(c, run_id, capture, post_id=post_id)
             self._add_events(c, run_id, now, events)

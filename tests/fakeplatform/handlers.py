@@ -59,8 +59,9 @@ def is_browser(user_agent: str) -> bool:
     return "Mozilla" in user_agent
 
 
-def respond(world: World, host: str, path_qs: str, user_agent: str) -> Response:
-    """The platform's answer for ``GET https://<host><path_qs>`` (HEAD uses the same)."""
+def respond(world: World, host: str, path_qs: str, user_agent: str, cookie: str = "") -> Response:
+    """The platform's answer for ``GET https://<host><path_qs>`` (HEAD uses the same);
+    ``cookie``: the request's Cookie header (only TikTok's logged-in users look at it)."""
     host = host.lower()
     split = urlsplit(path_qs)
     path, query = split.path or "/", parse_qs(split.query)
@@ -96,7 +97,7 @@ def respond(world: World, host: str, path_qs: str, user_agent: str) -> Response:
     if host in youtube.HOSTS:
         return youtube.respond(world, host, path_qs)
     if host in tiktok.HOSTS:
-        return tiktok.respond(world, host, path_qs)
+        return tiktok.respond(world, host, path_qs, cookie)
     if host in reddit.HOSTS:
         return reddit.respond(world, host, path_qs)
     if host in threads.HOSTS:

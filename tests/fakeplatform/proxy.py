@@ -164,7 +164,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
             platform._record(self.command, f"{scheme}://{host}{path_qs}", 502, ua)
             self._send_simple(502, b"fake platform: host is not part of the world\n")
             return
-        entry = platform._record(self.command, f"{scheme}://{host}{path_qs}", None, ua)
+        cookie = self.headers.get("Cookie")
+        entry = platform._record(self.command, f"{scheme}://{host}{path_qs}", None, ua, cookie)
 
         fault = platform._take_fault(host, path_qs)
         if fault is not None:
@@ -192,7 +193,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
             response = service(self.command, path_qs, dict(self.headers.items()), body)
         else:
             # A Misskey instance reads the method and body (its API is POST only).
-            response = misskey.respond(world, host, self.command, path_qs, body) or respond(world, host, path_qs, ua)
+            response = misskey.respond(world, host, self.command, path_qs, body) or respond(world, host, path_qs, ua, cookie or "")
         if response.hang:
             self._hang()
             return

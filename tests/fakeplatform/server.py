@@ -174,8 +174,11 @@ class FakePlatform:
         with self._lock:
             (self._handlers.add if alive else self._handlers.discard)(handler)
 
-    def _record(self, method: str, url: str, status: int | None, user_agent: str) -> dict[str, Any]:
-        entry: dict[str, Any] = {"method": method, "url": url, "status": status, "user_agent": user_agent, "time": time.time()}
+    def _record(
+        self, method: str, url: str, status: int | None, user_agent: str, cookie: str | None = None
+    ) -> dict[str, Any]:
+        entry: dict[str, Any] = {"method": method, "url": url, "status": status, "user_agent": user_agent, "time": time.time(),
+                                 "cookie": cookie}
         with self._lock:
             self.requests.append(entry)
         return entry

@@ -10,6 +10,11 @@ Video states: ``live``; ``private_post`` (statusCode 10216); ``private_account``
 ``removed`` (10204, and oEmbed 400); ``blocked`` (10204 for this address, oEmbed 200);
 ``gated`` (``isContentClassified`` without the video); ``login`` (302 to ``/login``);
 ``challenge`` (a page without the rehydration JSON).
+
+Logged in: a request whose ``sessionid`` cookie is one of ``world.tiktok_sessions`` sees a
+``login`` video as live (its page, embed page and MP4), and every www.tiktok.com answer to
+it refreshes the session (``Set-Cookie: sessionid_ss=<the session>``, as TikTok's do).
+``/link/v2?target=URL`` is TikTok's outbound-link redirector (302 to ``URL``).
 """
 
 from __future__ import annotations
@@ -109,12 +114,36 @@ def _embed(video: TikTokVideo | None) -> str:
     return f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body style='margin:0'>{inner}</body></html>"
 
 
-def respond(world: World, host: str, path_qs: str) -> Response:
+def session_of(world: World, cookie: str) -> str | None:
+    """The logged-in user's session named by a Cookie header, if it is one of the world's."""
+    for part in cookie.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == "sessionid" and value in world.tiktok_sessions:
+            return value
+    return None
+
+
+def respond(world: World, host: str, path_qs: str, cookie: str = "") -> Response:
+    session = session_of(world, cookie)
+    answer = _respond(world, host, path_qs, session)
+    if session is not None and host == WEB:
+        answer.headers["Set-Cookie"] = f"sessionid_ss={session}; Domain=.tiktok.com; Path=/; Secure; HttpOnly"
+    return answer
+
+
+def _respond(world: World, host: str, path_qs: str, session: str | None) -> Response:
     from .handlers import Response, _html, _json, _not_found, _redirect
 
     split = urlsplit(path_qs)
     path, query = split.path or "/", parse_qs(split.query)
     videos = world.tiktok_videos
+
+    def shown(video: TikTokVideo | None) -> TikTokVideo | None:
+        # A logged-in user sees what the login wall hides from others.
+        if video is not None and video.state == "login" and session is not None:
+            return TikTokVideo(**{**vars(video), "state": "live"})
+        return video
+
     if host in SHORT or (host == WEB and path.startswith("/t/")):
         code = path.strip("/").split("/")[-1]
         video = next((v for v in videos.values() if v.short_code == code), None)
@@ -125,11 +154,13 @@ def respond(world: World, host: str, path_qs: str) -> Response:
             return _not_found()
         return Response(200, {"Content-Type": "image/jpeg"}, media_gen.jpeg(video.desc, 540, 960, 3, False, None))
     if host == CDN:
-        video = videos.get(path.rsplit("/", 1)[-1].split(".", 1)[0])
+        video = shown(videos.get(path.rsplit("/", 1)[-1].split(".", 1)[0]))
         if video is None or video.state != "live":
             return _not_found()
         body = media_gen.mp4(f"tt-{video.id}", video.width, video.height, audio=True)
         return Response(200, {"Content-Type": "video/mp4", "Accept-Ranges": "bytes"}, body)
+    if path == "/link/v2":
+        return _redirect(unquote(query.get("target", ["https://www.tiktok.com/"])[0]), 302)
     if path == "/login":
         return _html(200, "<html><body><h1>Log in to TikTok</h1></body></html>")
     if path == "/oembed":
@@ -147,13 +178,13 @@ def respond(world: World, host: str, path_qs: str) -> Response:
         })
     parts = path.strip("/").split("/")
     if len(parts) == 3 and parts[0] in ("embed", "player") and parts[1] in ("v2", "v1"):
-        return _html(200, _embed(videos.get(parts[2])))
+        return _html(200, _embed(shown(videos.get(parts[2]))))
     if len(parts) == 3 and parts[0].startswith("@") and parts[1] in ("video", "photo"):
-        video = videos.get(parts[2])
+        video = shown(videos.get(parts[2]))
         if video is not None and video.state == "login":
             return _redirect("https://www.tiktok.com/login?redirect_url=" + path, 302)
         return _html(200, _page(video, parts[2]))
     return _not_found()
 
 
-__all__ = ["HOSTS", "TikTokVideo", "item_struct", "respond"]
+__all__ = ["HOSTS", "TikTokVideo", "item_struct", "respond", "session_of"]

@@ -335,6 +335,8 @@ class World:
     """Threads' posts and its oEmbed's hourly budget (threads.py)."""
     telegram: TelegramState = field(default_factory=TelegramState)
     """Telegram's channels and posts (telegram.py)."""
+    tiktok_sessions: set[str] = field(default_factory=set)
+    """TikTok ``sessionid`` cookie values of logged-in users: with one, a ``login`` video shows (tiktok.py)."""
     juliaca_ids: list[int] = field(default_factory=list)
     """Filled by :meth:`sample`; see ``sample.py`` for every other named id."""
     bluesky: BlueskyState = field(default_factory=BlueskyState)

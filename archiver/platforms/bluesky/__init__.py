@@ -23,6 +23,8 @@ class BlueskyPlatform:
     """The :class:`~archiver.platforms.base.Platform` for Bluesky."""
 
     name: str = "bluesky"
+    hosts: tuple[str, ...] = ("bsky.app", "bsky.social", "bsky.network")
+    """Its own hosts (the app, Bluesky's PDSes): a user's cookies for Bluesky go to these only."""
     endpoints: Mapping[str, str] = ENDPOINTS
     card: CardSpec = CardSpec(
         # embed.bsky.app renders the post into #app; its link to the post comes with the card.

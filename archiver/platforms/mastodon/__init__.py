@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ..base import CardSpec, FoundEmbed, Platform, PostFetch
+from ..base import ANY_HOST, CardSpec, FoundEmbed, Platform, PostFetch
 from . import ids
 from .api import ENDPOINTS, card_url, names_post
 from .find import find_in_html, find_in_text
@@ -25,6 +25,9 @@ class MastodonPlatform:
     """The :class:`~archiver.platforms.base.Platform` for Mastodon."""
 
     name: str = "mastodon"
+    hosts: tuple[str, ...] = (ANY_HOST,)
+    """Posts live on any host: a user's cookies for Mastodon are for one instance, the host
+    their file names, and go to that host only (``archiver.plumbing.cookies``)."""
     endpoints: Mapping[str, str] = ENDPOINTS
     card: CardSpec = CardSpec(
         # 4.3+: React renders the status into #mastodon-status; older: .activity-stream.

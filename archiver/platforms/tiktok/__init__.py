@@ -37,6 +37,8 @@ class TikTokPlatform:
     """The :class:`~archiver.platforms.base.Platform` for TikTok."""
 
     name: str = NAME
+    hosts: tuple[str, ...] = ("tiktok.com", "tiktokv.com", "tiktokcdn.com", "tiktokcdn-us.com")
+    """Its own hosts: a user's cookies for TikTok go to these only."""
     endpoints: Mapping[str, str] = ENDPOINTS
     card: CardSpec = CardSpec(selector="body", wall=WALL, pending="blockquote.tiktok-embed")
     sources: Mapping[str, str] = {

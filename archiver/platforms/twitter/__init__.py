@@ -49,6 +49,8 @@ class TwitterPlatform:
     """The :class:`~archiver.platforms.base.Platform` for Twitter/X."""
 
     name: str = "twitter"
+    hosts: tuple[str, ...] = ("x.com", "twitter.com", "twimg.com", "t.co")
+    """Its own hosts: a user's cookies for Twitter go to these only (``archive --cookies``)."""
     endpoints: Mapping[str, str] = ENDPOINTS
     card: CardSpec = CardSpec(
         selector="article",

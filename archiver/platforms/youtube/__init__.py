@@ -40,6 +40,10 @@ class YouTubePlatform:
     """The :class:`~archiver.platforms.base.Platform` for YouTube."""
 
     name: str = NAME
+    hosts: tuple[str, ...] = (
+        "youtube.com", "youtu.be", "youtube-nocookie.com", "youtubekids.com", "googlevideo.com", "ytimg.com", "ggpht.com",
+    )
+    """Its own hosts: a user's cookies for YouTube go to these only (not google.com)."""
     endpoints: Mapping[str, str] = ENDPOINTS
     card: CardSpec = CardSpec(selector="#player", wall=WALL)
     sources: Mapping[str, str] = {
