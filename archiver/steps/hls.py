@@ -38,6 +38,7 @@ from ..config import Settings
 from ..errors import BadStatus, ContentError, ItemError, TooLarge
 from ..platforms.base import MediaItem
 from ..plumbing import ffmpeg, ffprobe, m3u8
+from ..plumbing.cookies import merge_labels
 from ..plumbing.net import Fetcher
 from ..plumbing.safety import check_url
 from .media import PLAYLIST_ONLY, MediaCopy, _check_whole, _read_text_file, check_video
@@ -117,6 +118,8 @@ async def _copy_parts(fetcher: Fetcher, settings: Settings, top: MediaCopy, play
         await asyncio.to_thread(shutil.rmtree, workdir, True)
     tool = str(mp4.checked_as.get("made_with"))
     mp4.checked_as["derived_from"] = [top.blob.sha256, *(p.blob.sha256 for p in parts)]
+    # Made of files fetched with the user's cookies, if any was: it says so as they do.
+    mp4.logged_in = merge_labels([top.logged_in, *(p.logged_in for p in parts)])
     parts.append(mp4)
     top.tools.append(tool)
 
@@ -139,7 +142,7 @@ async def _media_playlist(fetcher: Fetcher, settings: Settings, item: MediaItem,
         raise ContentError(f"variant playlist lists {len(parsed.segments)} segments, more than {MAX_SEGMENTS}: refused", url)
     verdict = {**parsed.verdict(), "of": master.blob.sha256}
     copy = MediaCopy(MediaItem(item.kind, response.url), response.blob, response.content_type or "application/x-mpegurl",
-                     None, None, parsed.duration, verdict, kind=STREAM, source=SOURCE)
+                     None, None, parsed.duration, verdict, kind=STREAM, source=SOURCE, logged_in=response.logged_in)
     return copy, parsed
 
 
@@ -191,7 +194,7 @@ async def _segments(fetcher: Fetcher, settings: Settings, playlist: MediaCopy, u
                    "index": index}
         mime = response.content_type or _MIMES[form]
         return MediaCopy(MediaItem(playlist.item.kind, response.url), response.blob, mime, None, None,
-                         checked_as=verdict, kind=STREAM, source=SOURCE)
+                         checked_as=verdict, kind=STREAM, source=SOURCE, logged_in=response.logged_in)
 
     tasks = [asyncio.ensure_future(one(i, u)) for i, u in enumerate(urls)]
     try:

@@ -190,7 +190,8 @@ async def _checked(fetcher: Fetcher, response: Response, kind: Kind, settings: S
 
         data = response.body if response.body is not None else await asyncio.to_thread(_read_text_file, path, item.url)
         playlist = check_playlist(data, item.url)
-        top = MediaCopy(item, blob, claimed, item.width, item.height, playlist.duration, playlist.verdict())
+        top = MediaCopy(item, blob, claimed, item.width, item.height, playlist.duration, playlist.verdict(),
+                        logged_in=response.logged_in)
         return await copy_stream(fetcher, settings, top, playlist, response.url)
     if item.kind == "video":
         return await check_video(item, blob, path, claimed)
