@@ -86,6 +86,18 @@ def _archive_db(settings: Settings) -> Iterator[sqlite3.Connection]:
 # --------------------------------------------------------------------------- archiving
 
 
+def _no_cookies_through(queue: str, settings: Settings) -> None:
+    """A user's cookies never travel through a queue (its broker would hold them): the workers
+    use their own (ARCHIVER_COOKIES where they run), and their captures say so."""
+    if settings.cookies:
+        from .errors import ConfigError
+
+        raise ConfigError(
+            f"cookies for {', '.join(sorted(settings.cookies))} are not sent through the queue (its broker would "
+            "keep them): give them to the workers instead (ARCHIVER_COOKIES where `archiver worker` runs)"
+        )
+
+
 def archive(
     targets: Iterable[str],
     settings: Settings,
@@ -119,6 +131,7 @@ def archive(
     if queue is not None:
         from .distributed.dispatch import archive_queued
 
+        _no_cookies_through(queue, settings)
         return archive_queued(list(targets), settings, queue, recapture=recapture, progress=progress,
                               page_embeds=page_embeds)
     from .pipeline import archive as run
@@ -179,6 +192,7 @@ def sweep(
     if queue is not None:
         from .distributed.dispatch import sweep_queued
 
+        _no_cookies_through(queue, settings)
         return sweep_queued(settings, queue, everything=everything, limit=limit, max_time=max_time,
                             concurrency=concurrency, wait=wait, notify_url=notify_url, progress=progress)
     from .sweeper import sweep as run

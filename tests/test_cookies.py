@@ -355,3 +355,27 @@ class served:
     def __exit__(self, *exc: object) -> None:
         self.server.terminate()
         self.server.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------- distributed capture
+
+
+def test_cookies_never_travel_through_a_queue_and_a_workers_marks_do(tmp_path: Path) -> None:
+    from archiver.api import archive as api_archive
+    from archiver.api import sweep as api_sweep
+    from archiver.distributed.wire import capture_in, capture_out, check_in, exchange_in, exchange_out
+    from archiver.plumbing.blobs import Blob
+    from archiver.steps.store import CaptureFile, Check
+
+    settings = Settings(data_dir=tmp_path / "captures", cookies={"tiktok": tiktok_cookies(tmp_path)})
+    for call in (lambda: api_archive([WALLED.url], settings, queue="redis://127.0.0.1:9/0"),
+                 lambda: api_sweep(settings, queue="redis://127.0.0.1:9/0")):
+        with pytest.raises(ConfigError, match="not sent through the queue"):
+            call()
+    # What a worker made logged in (with its own ARCHIVER_COOKIES) arrives at the writer marked.
+    blob = Blob("0" * 64, "blobs/00/00", 3, "text/html")
+    capture = capture_in(json.loads(json.dumps(capture_out(CaptureFile("data", blob, logged_in="tiktok")))))
+    client, exchange = exchange_in(json.loads(json.dumps(exchange_out("http", Exchange(
+        WALLED.url, "GET", 200, [("Set-Cookie", "a=[redacted]")], "2026-05-03T00:00:00Z", blob, "tiktok")))))
+    check = check_in(json.loads(json.dumps(vars(Check(1, "live", {}, "2026-05-03T00:00:00Z", 0.0, "tiktok")))))
+    assert (capture.logged_in, exchange.logged_in, check.logged_in, client) == ("tiktok", "tiktok", "tiktok", "http")

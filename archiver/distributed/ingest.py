@@ -151,6 +151,7 @@ def _post(store: Store, run_id: int, op: Json, real: Callable[[int | None], int 
         created_at=op["created_at"], quoted_post_id=real(op["quoted_post_id"]),
         reply_to_post_id=real(op.get("reply_to_post_id")),
         captures=[capture_in(x) for x in op["captures"]], confirm_after=op["confirm_after"],
+        logged_in=op.get("logged_in"),
     )
 
 

@@ -121,7 +121,7 @@ class Recorder:
         complete: bool, fingerprint: str | None = None, author_handle: str | None = None,
         author_name: str | None = None, text: str | None = None, lang: str | None = None,
         created_at: str | None = None, quoted_post_id: int | None = None, reply_to_post_id: int | None = None,
-        captures: list[CaptureFile], confirm_after: float = 0.0,
+        captures: list[CaptureFile], confirm_after: float = 0.0, logged_in: str | None = None,
     ) -> int:
         local = self._local_id()
         self.ops.append(["post", {
@@ -130,7 +130,7 @@ class Recorder:
             "author_handle": author_handle, "author_name": author_name, "text": text, "lang": lang,
             "created_at": created_at, "quoted_post_id": quoted_post_id,
             "reply_to_post_id": reply_to_post_id, "confirm_after": confirm_after,
-            "captures": [capture_out(c) for c in captures],
+            "captures": [capture_out(c) for c in captures], "logged_in": logged_in,
         }])
         return local
 

@@ -64,6 +64,7 @@ def capture_in(data: Json) -> CaptureFile:
         dhash=data.get("dhash"),
         duration=data.get("duration"),
         checked_as=data.get("checked_as"),
+        logged_in=data.get("logged_in"),
     )
 
 
@@ -76,6 +77,7 @@ def exchange_out(client: str, exchange: Exchange) -> Json:
         "headers": [list(h) for h in exchange.headers],
         "started_at": exchange.started_at,
         "blob": blob_out(exchange.blob) if exchange.blob is not None else None,
+        "logged_in": exchange.logged_in,
     }
 
 
@@ -87,6 +89,7 @@ def exchange_in(data: Json) -> tuple[str, Exchange]:
         headers=[(str(k), str(v)) for k, v in data.get("headers") or []],
         started_at=str(data["started_at"]),
         blob=blob_in(data["blob"]) if data.get("blob") else None,
+        logged_in=data.get("logged_in"),
     )
 
 
@@ -101,7 +104,7 @@ def seen_in(data: Json) -> Seen:
 def check_in(data: Json) -> Check:
     return Check(
         int(data["post_id"]), str(data["status"]), dict(data["signals"]), str(data["checked_at"]),
-        float(data.get("confirm_after") or 0.0),
+        float(data.get("confirm_after") or 0.0), data.get("logged_in"),
     )
 
 

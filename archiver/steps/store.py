@@ -868,6 +868,6 @@ class Catalogue(Protocol):
         complete: bool, fingerprint: str | None = None, author_handle: str | None = None,
         author_name: str | None = None, text: str | None = None, lang: str | None = None,
         created_at: str | None = None, quoted_post_id: int | None = None, reply_to_post_id: int | None = None,
-        captures: list[CaptureFile], confirm_after: float = 0.0,
+        captures: list[CaptureFile], confirm_after: float = 0.0, logged_in: str | None = None,
     ) -> int: ...
     def record_checks(self, run_id: int, checks: list[Check]) -> list[Event]: ...
