@@ -99,9 +99,10 @@ works as before):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
+from urllib.parse import parse_qs, urlsplit
 
 if TYPE_CHECKING:
     from ..plumbing.net import Fetcher, Response
@@ -323,6 +324,21 @@ class CardSpec:
     (e.g. "a cookie consent page") when the page shows an interstitial instead of the
     post (consent, login, bot check), else an empty string. The card is then a per-post
     error naming it, never a picture of the wall."""
+
+
+def names_post_by(
+    url: str, native_id: str, id_of: Callable[[str], str | None], params: Sequence[str] = ("url",)
+) -> bool:
+    """Whether ``url`` asks about the post ``native_id``: it names the post itself (``id_of``
+    reads a post URL's id), or a query parameter holds the post's URL (an oEmbed's ``?url=``,
+    a plugin page's ``?href=``). A helper for a platform's ``names_post``."""
+    if id_of(url) == native_id:
+        return True
+    try:
+        query = parse_qs(urlsplit(url).query)
+    except ValueError:
+        return False
+    return any(id_of(u) == native_id for name in params for u in query.get(name, []))
 
 
 def reason_for(signals: Mapping[str, Mapping[str, object]], reasons: Mapping[str, str]) -> str | None:

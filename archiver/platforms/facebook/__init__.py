@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from ...plumbing.hostlimits import Budget
-from ..base import CardSpec, FoundEmbed, Platform, PostFetch, reason_for
+from ..base import CardSpec, FoundEmbed, Platform, PostFetch, names_post_by, reason_for
 from .api import BUDGETS, ENDPOINTS, from_plugin, plugin_says, plugin_url
 from .patterns import (
     HOSTS, NAME, canonical_url, find_in_html, find_in_text, handle_from_url, kind, number, plugin_id, post_id, short_link,
@@ -95,13 +94,7 @@ class FacebookPlatform:
         return number(native_id)
 
     def names_post(self, url: str, native_id: str) -> bool:
-        if post_id(url) == native_id:
-            return True
-        try:
-            query = parse_qs(urlsplit(url).query)
-        except ValueError:
-            return False
-        return any(post_id(unquote(u)) == native_id for u in query.get("url", []) + query.get("href", []))
+        return names_post_by(url, native_id, post_id, ("url", "href"))
 
     def __repr__(self) -> str:
         return "FacebookPlatform()"

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from ...plumbing.hostlimits import Budget
-from ..base import CardSpec, FoundEmbed, Platform, PostFetch, reason_for
+from ..base import CardSpec, FoundEmbed, Platform, PostFetch, names_post_by, reason_for
 from .api import BUDGETS, ENDPOINTS, embed_says, embed_url, from_markup, from_media, shortcode_media
 from .patterns import HOSTS, NAME, canonical_url, embed_code, find_in_html, find_in_text, handle_from_url, share_link, shortcode
 
@@ -86,13 +85,7 @@ class InstagramPlatform:
         return embed_code(url)
 
     def names_post(self, url: str, native_id: str) -> bool:
-        if shortcode(url) == native_id:
-            return True
-        try:
-            query = parse_qs(urlsplit(url).query)
-        except ValueError:
-            return False
-        return any(shortcode(unquote(u)) == native_id for u in query.get("url", []))
+        return names_post_by(url, native_id, shortcode)
 
     def __repr__(self) -> str:
         return "InstagramPlatform()"

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
 
 from ...plumbing.hostlimits import Budget
-from ..base import CardSpec, FoundEmbed, Platform, PostFetch, reason_for
+from ..base import CardSpec, FoundEmbed, Platform, PostFetch, names_post_by, reason_for
 from . import ids
 from .api import ENDPOINTS, embed_url
 from .find import find_in_html, find_in_text
@@ -96,13 +95,7 @@ class ThreadsPlatform:
 
     # evidence
     def names_post(self, url: str, native_id: str) -> bool:
-        if ids.post_id(url) == native_id:
-            return True
-        try:
-            query = parse_qs(urlsplit(url).query)
-        except ValueError:
-            return False
-        return any(ids.post_id(u) == native_id for u in query.get("url", []))
+        return names_post_by(url, native_id, ids.post_id)
 
     def __repr__(self) -> str:
         return "ThreadsPlatform()"

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
 
-from ..base import CardSpec, FoundEmbed, Platform, PostFetch, reason_for
+from ..base import CardSpec, FoundEmbed, Platform, PostFetch, names_post_by, reason_for
 from .api import ENDPOINTS, page_says, parse_item, video_detail
 from .patterns import NAME, canonical_url, embed_id, find_in_html, find_in_text, handle_from_url, short_link, video_id
 
@@ -86,13 +85,7 @@ class TikTokPlatform:
         return embed_id(url)
 
     def names_post(self, url: str, native_id: str) -> bool:
-        if video_id(url) == native_id:
-            return True
-        try:
-            query = parse_qs(urlsplit(url).query)
-        except ValueError:
-            return False
-        return any(video_id(u) == native_id for u in query.get("url", []))
+        return names_post_by(url, native_id, video_id)
 
     def __repr__(self) -> str:
         return "TikTokPlatform()"
