@@ -20,6 +20,7 @@ from .config import Settings
 from .errors import ArchiverError, ContentError, BadStatus, ItemError
 from .evidence.provenance import seal_run
 from .evidence.timestamps import Stamp
+from .plumbing.workers import WorkerPool
 from .steps.reader import find_in_fragments, read_bounded, reader_pool
 from .steps.regions import Cited, match, needles
 from .steps.media import copy_media
@@ -29,7 +30,7 @@ from .platforms import (
     confirm_loss_after, endpoints_for, identifier, platform_named, platforms, post_ref, request_budgets, resolvable_link,
 )
 from .platforms.base import BODY, SHORT_LINK, FoundEmbed, Platform, PostData, PostFetch, PostRef
-from .steps.render import ArticleShot, Renderer, Shot, check_screenshot
+from .steps.render import ArticleShot, BrowserHost, Renderer, Shot, check_screenshot
 from .steps.resolve import resolve
 from .steps.store import CaptureFile, Catalogue, Citation, Event, RowLike, Seen, Store
 from .steps.thumbnails import store_derived, with_thumbnails
@@ -128,6 +129,16 @@ async def archive_async(
         store.close()
 
 
+@dataclass
+class Kept:
+    """What a long-lived process (a queue worker) lends each of its sessions instead of each
+    starting its own: the browser (launched once; each session renders in a context of its
+    own) and the processes that read articles."""
+
+    browser: BrowserHost
+    readers: WorkerPool
+
+
 class Session:
     """One run: its row in ``runs``, its HTTP client, its browser (launched when needed).
 
@@ -146,8 +157,10 @@ class Session:
         page_policy: str = "always",
         page_embeds: bool = False,
         run_id: int | None = None,
+        kept: Kept | None = None,
     ) -> None:
-        """``run_id``: join that run (a sweep's worker process, a queued task) instead of
+        """``kept``: the browser and readers to use (and leave open) instead of starting them.
+        ``run_id``: join that run (a sweep's worker process, a queued task) instead of
         starting one; the run is then neither sealed nor finished here, but by its owner.
         ``store``: the archive (a ``Store``), or a queue worker's recorder of what it would
         write (``archiver.distributed``), which can only join a run."""
@@ -181,7 +194,8 @@ class Session:
         """Distinct posts the run's targets cite: a post in two articles counts once."""
         self._card_offers: dict[PostRef, list[asyncio.Task[Rendered | None]]] = {}
         self._endpoints: dict[str, Mapping[str, str]] = {}
-        self._readers = reader_pool(settings)
+        self._kept = kept
+        self._readers = kept.readers if kept is not None else reader_pool(settings)
         """Processes that read articles (untrusted markup), bounded by ``settings.limits``."""
 
     # plumbing ------------------------------------------------------------------------
@@ -200,7 +214,8 @@ class Session:
         self.summary.posts_found = len(self._found)
         if self._warming is not None:
             await self._warming
-        await self._readers.close()
+        if self._kept is None:
+            await self._readers.close()
         try:
             if self._renderer is not None:
                 await self._renderer.__aexit__(None, None, None)
@@ -279,10 +294,11 @@ class Session:
         self._warming = asyncio.create_task(launch())
 
     async def renderer(self) -> Renderer:
-        """The run's one browser, launched when first needed."""
+        """The run's one browser (a context of the kept one's), launched when first needed."""
         async with self._renderer_lock:
             if self._renderer is None:
-                renderer = Renderer(self.settings, self.store.blobs, self._on_browser_exchange)
+                renderer = Renderer(self.settings, self.store.blobs, self._on_browser_exchange,
+                                    host=self._kept.browser if self._kept is not None else None)
                 await renderer.__aenter__()
                 self._renderer = renderer
                 self.store.set_browser(self.run_id, renderer.browser_version, renderer.user_agent)

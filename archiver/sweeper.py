@@ -31,7 +31,7 @@ from .errors import ArchiverError, ConfigError, ItemError
 from .plumbing.lock import SweepLock
 from .plumbing.net import Fetcher
 from .evidence.timestamps import Stamp
-from .pipeline import Progress, Report, Session, content_fingerprint
+from .pipeline import Kept, Progress, Report, Session, content_fingerprint
 from .platforms import confirm_loss_after, platform_named
 from .platforms.base import PostFetch, PostRef
 from .steps.store import Catalogue, Check, RowLike, Store
@@ -450,12 +450,14 @@ async def check_posts(
     concurrency: int,
     max_time: float | None,
     progress: Progress,
+    kept: Kept | None = None,
 ) -> WorkerReport:
     """Check ``posts`` (their rows, as handed out) within a run another process owns, against
-    ``catalogue``: a queued batch of a sweep (``archiver.distributed``), recorded, not written."""
+    ``catalogue``: a queued batch of a sweep (``archiver.distributed``), recorded, not written.
+    ``kept``: the worker's browser and readers, kept across its tasks."""
     settings = replace(settings, per_host=max(settings.per_host, concurrency))
     sweeper = _Sweep(settings, catalogue, concurrency, max_time, progress)
-    session = Session(settings, catalogue, "sweep", progress=progress, page_policy="if_changed", run_id=0)
+    session = Session(settings, catalogue, "sweep", progress=progress, page_policy="if_changed", run_id=0, kept=kept)
     async with session:
         await sweeper._posts(session, posts)
         await sweeper._flush()

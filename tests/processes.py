@@ -76,3 +76,14 @@ def kill_tree(process: subprocess.Popen[bytes]) -> None:
             except ProcessLookupError:
                 pass
     process.wait(timeout=30)
+
+
+def browsers_under(pid: int) -> dict[int, str | None]:
+    """Chromium's browser processes under ``pid`` (not its renderers, zygotes, nor the shell
+    script Debian starts it with), with their start times."""
+    found = {}
+    for child, started in descendants(pid).items():
+        line = cmdline(child)
+        if "--remote-debugging-pipe" in line and "--type=" not in line and not line.startswith(("/bin/sh ", "sh ")):
+            found[child] = started
+    return found

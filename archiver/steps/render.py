@@ -1,6 +1,7 @@
 """Rendering in headless Chromium: the post's embed card and the article page.
 
-One browser per run, one page per job; every response the browser receives is
+One browser per run (a queue worker keeps one across its tasks: ``BrowserHost``), browser
+contexts per run or task, one page per job; every response the browser receives is
 recorded like the HTTP client's, and every request is checked by the same policy.
 
 Pages render in a browser context without cookies, except a page on the hosts of a
@@ -144,34 +145,62 @@ class Shot:
     """The platforms whose cookies, given by the user, went with the page's requests."""
 
 
-class Renderer:
-    """``async with Renderer(settings, blobs, on_exchange) as r: await r.post_card(id)``."""
+class BrowserHost:
+    """Chromium with its driver and guard proxy, launched when first asked for and lent to
+    ``Renderer``s, each of which renders in a browser context of its own.
 
-    def __init__(self, settings: Settings, blobs: BlobStore, on_exchange: OnExchange | None = None) -> None:
+    A run has one (its Renderer's own). A queue worker's process keeps one for its life
+    (``archiver.distributed.tasks``): launching Chromium is most of what a short task would
+    cost, and a context per task keeps tasks apart (cookies, storage, cache, pages). The
+    browser is launched again when it died (a crash, the OOM killer) and, bounding its
+    memory, after ``max_uses`` renderers; every request it makes goes through the guard
+    proxy (``settings``' policy and proxy), whichever renderer asked.
+    """
+
+    def __init__(self, settings: Settings, *, max_uses: int | None = None) -> None:
         self.settings = settings
-        self.blobs = blobs
-        self.on_exchange = on_exchange
+        self.max_uses = max_uses
         self.browser_version: str | None = None
         self.user_agent: str | None = None
+        self.launches = 0
+        """Times Chromium was launched (for tests and the worker's log)."""
         self._playwright_cm: Any = None
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
-        self._contexts: dict[tuple[str, ...], BrowserContext] = {}
-        """By the platforms whose user cookies it holds: () is the one without cookies."""
-        self._context_lock = asyncio.Lock()
-        self._idle_pages: dict[tuple[str, ...], list[Page]] = {}
         self._guard: GuardProxy | None = None
-        self._user = load_cookies(settings.cookies)
+        self._uses = 0
+        self._lent = 0
+        self._lock = asyncio.Lock()
 
-    async def __aenter__(self) -> Renderer:
+    @property
+    def alive(self) -> bool:
+        return self._browser is not None and self._browser.is_connected()
+
+    async def lend(self, *, fresh: bool = False) -> Browser:
+        """The browser, launched (again) if there is none, it died, or it served its
+        ``max_uses`` and nobody is using it (or ``fresh``: the one lent last time failed);
+        give it back with ``give_back()``."""
+        async with self._lock:
+            worn = self.max_uses is not None and self._uses >= self.max_uses and self._lent == 0
+            if not self.alive or worn or (fresh and self._lent == 0):
+                await self._shut()
+                await self._launch()
+            assert self._browser is not None
+            self._uses += 1
+            self._lent += 1
+            return self._browser
+
+    def give_back(self) -> None:
+        self._lent = max(0, self._lent - 1)
+
+    async def _launch(self) -> None:
         from ..plumbing.browser import driver, launch
 
-        self._guard = await GuardProxy(self.settings).__aenter__()
         try:
+            self._guard = await GuardProxy(self.settings).__aenter__()
             self._playwright_cm = driver()
             self._playwright = await self._playwright_cm.__aenter__()
             self._browser = await launch(self._playwright, self.settings, self._guard.url)
-            await self._context_for(())
             self.browser_version = self._browser.version
             # The browser's own user agent is what its pages send: the context sets none.
             # Asked of the browser, not of a page opened for it (about 0.1 s at start-up).
@@ -181,21 +210,108 @@ class Renderer:
             finally:
                 await cdp.detach()
         except BaseException:
+            await self._shut()
+            raise
+        self.launches += 1
+        self._uses = 0
+
+    async def _shut(self, *, quietly: bool = True) -> None:
+        """Close what is there. Before a relaunch quietly: a browser that died may fail to
+        close, and is gone either way."""
+        browser, self._browser = self._browser, None
+        playwright_cm, self._playwright_cm, self._playwright = self._playwright_cm, None, None
+        guard, self._guard = self._guard, None
+        try:
+            if browser is not None:
+                try:
+                    await browser.close()
+                except Exception:
+                    if not quietly:
+                        raise
+        finally:
+            try:
+                if playwright_cm is not None:
+                    await playwright_cm.__aexit__(None, None, None)
+            except Exception:
+                if not quietly:
+                    raise
+            finally:
+                if guard is not None:
+                    await guard.__aexit__(None, None, None)
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._shut(quietly=False)
+
+
+class Renderer:
+    """``async with Renderer(settings, blobs, on_exchange) as r: await r.post_card(id)``.
+
+    Renders in browser contexts of its own, in the browser of ``host`` (a queue worker's,
+    kept across its tasks) or else of one it launches and closes itself."""
+
+    def __init__(
+        self, settings: Settings, blobs: BlobStore, on_exchange: OnExchange | None = None, *, host: BrowserHost | None = None
+    ) -> None:
+        self.settings = settings
+        self.blobs = blobs
+        self.on_exchange = on_exchange
+        self.browser_version: str | None = None
+        self.user_agent: str | None = None
+        self._host = host
+        self._owns_host = host is None
+        self._lent = False
+        self._browser: Browser | None = None
+        self._contexts: dict[tuple[str, ...], BrowserContext] = {}
+        """By the platforms whose user cookies it holds: () is the one without cookies."""
+        self._context_lock = asyncio.Lock()
+        self._idle_pages: dict[tuple[str, ...], list[Page]] = {}
+        self._user = load_cookies(settings.cookies)
+
+    async def __aenter__(self) -> Renderer:
+        if self._host is None:
+            self._host = BrowserHost(self.settings)
+        try:
+            self._browser = await self._host.lend()
+            self._lent = True
+            try:
+                await self._context_for(())
+            except Exception:
+                if self._owns_host:
+                    raise
+                # A kept browser that died while nobody was watching (between a worker's
+                # tasks, its event loop idle): launched again, once.
+                self._lent = False
+                self._host.give_back()
+                self._browser = await self._host.lend(fresh=True)
+                self._lent = True
+                await self._context_for(())
+            self.browser_version = self._host.browser_version
+            self.user_agent = self._host.user_agent
+        except BaseException:
             await self.__aexit__(None, None, None)
             raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        contexts, self._contexts = list(self._contexts.values()), {}
+        self._idle_pages = {}
+        self._browser = None
         try:
-            if self._browser is not None:
-                await self._browser.close()
+            if not self._owns_host:
+                # The browser stays for the next renderer: this one's pages and state go.
+                for context in contexts:
+                    try:
+                        await context.close()
+                    except Exception:
+                        if self._host is not None and self._host.alive:
+                            raise  # a browser that died took its contexts with it
         finally:
-            try:
-                if self._playwright_cm is not None:
-                    await self._playwright_cm.__aexit__(None, None, None)
-            finally:
-                if self._guard is not None:
-                    await self._guard.__aexit__(None, None, None)
+            if self._lent and self._host is not None:
+                self._lent = False
+                self._host.give_back()
+            if self._owns_host and self._host is not None:
+                await self._host.close()
 
     async def _context_for(self, platforms: tuple[str, ...]) -> BrowserContext:
         """The context for pages of ``platforms``' hosts: holding their user cookies, only them."""
