@@ -5,9 +5,10 @@ moto (``moto[server]``) answers the S3 REST API from memory in a Werkzeug server
 model what a real S3 or MinIO adds: durability, replication, eventual consistency of old
 S3 regions, part-size limits, throttling (503 SlowDown), lifecycle rules.
 
-``Relay`` sits between a client and the server (real sockets), logs each request line
-and can stall an upload part-way (``stall_put_over``), so a test can kill the uploading
-process while its object is half sent.
+``Relay`` sits between a client and the server (real sockets), logs each request line,
+can stall an upload part-way (``stall_put_over``), so a test can kill the uploading
+process while its object is half sent, and can go down (``go_down``: every connection cut,
+new ones closed at once) and come back.
 """
 
 from __future__ import annotations
@@ -79,7 +80,10 @@ class Relay:
     requests: list[str] = field(default_factory=list)
     stalled: threading.Event = field(default_factory=threading.Event)
     stalled_key: str | None = None
+    down: threading.Event = field(default_factory=threading.Event)
+    """While set, every connection is cut at once: the store is unreachable."""
     _stop: threading.Event = field(default_factory=threading.Event)
+    _open: set[socket.socket] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -94,6 +98,20 @@ class Relay:
         self._thread.join(5)
         self._listener.close()
 
+    def go_down(self) -> None:
+        """Cut every connection, and refuse new ones until ``come_back()``."""
+        self.down.set()
+        with self._lock:
+            sockets, self._open = set(self._open), set()
+        for s in sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def come_back(self) -> None:
+        self.down.clear()
+
     def puts_to(self, key_part: str) -> int:
         with self._lock:
             return sum(1 for r in self.requests if r.startswith("PUT ") and key_part in r)
@@ -106,7 +124,12 @@ class Relay:
                 continue
             except OSError:
                 return
+            if self.down.is_set():
+                client.close()
+                continue
             upstream = socket.create_connection(self.target, timeout=10)
+            with self._lock:
+                self._open.update((client, upstream))
             threading.Thread(target=self._back, args=(upstream, client), daemon=True).start()
             threading.Thread(target=self._forth, args=(client, upstream), daemon=True).start()
 

@@ -12,6 +12,7 @@ the fake platform, real Chromium. The dispatcher runs in this process and, unles
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -33,7 +34,8 @@ from archiver.config import Settings
 from tests.conftest import assert_files_intact, fake_settings, open_archive
 from tests.fakeplatform import FakePlatform, World
 from tests.fakeplatform import sample as S
-from tests.processes import descendants, start_time
+from tests.processes import browsers_under, cmdline, descendants, proc_children, running, start_time
+from tests.s3server import BUCKET, Relay, S3Server, s3_server
 from tests.test_concurrency import InThread, wait_for
 
 pytestmark = [
@@ -104,6 +106,8 @@ class Cluster:
     tmp: Path
     env: dict[str, str]
     workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    own_data: bool = False
+    """Each worker with a data directory of its own (its files in the blob store the settings name)."""
 
     @property
     def url(self) -> str:
@@ -116,8 +120,9 @@ class Cluster:
         scratch.mkdir(exist_ok=True)
         self.fp.write_nssdb(home)
         env = {**self.fp.env(home=home), **self.env, "TMPDIR": str(scratch)}
+        data = self.tmp / f"data-{name}" if self.own_data else self.data
         self.workers[name] = subprocess.Popen(
-            [*CLI, "--data", str(self.data), "worker", "--queue", self.url, "--name", name],
+            [*CLI, "--data", str(data), "worker", "--queue", self.url, "--name", name],
             env=env, stdout=(self.tmp / f"{name}.log").open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
         )
 
@@ -134,6 +139,18 @@ class Cluster:
                     pass
         process.wait(30)
 
+    def browsers(self) -> dict[int, str | None]:
+        """Chromium's browser processes under the workers (not its renderers), with their start times."""
+        return {pid: started for w in self.workers.values() for pid, started in browsers_under(w.pid).items()}
+
+    def kill_pool_process(self, name: str) -> None:
+        """SIGKILL the pool process of worker ``name`` (the one running its task), not the worker."""
+        worker = self.workers[name]
+        children = proc_children().get(worker.pid, [])
+        pool = [pid for pid in children if cmdline(pid) == cmdline(worker.pid)]
+        assert len(pool) == 1, (pool, [cmdline(p) for p in children])
+        os.kill(pool[0], signal.SIGKILL)
+
     def stop(self) -> None:
         for name in list(self.workers):
             process = self.workers[name]
@@ -145,20 +162,30 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 self.kill_worker(name)
 
+    def keys_noted(self) -> list[str]:
+        """Notes left in the data directory's store (``blobs/journals``)."""
+        notes = self.data / "blobs" / "journals"
+        return sorted(p.name for p in notes.iterdir()) if notes.is_dir() else []
+
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in self.tmp.glob("*.log"))
 
 
-def start_cluster(fp: FakePlatform, tmp_path: Path, env: dict[str, str] | None = None) -> Cluster:
+def start_cluster(
+    fp: FakePlatform, tmp_path: Path, env: dict[str, str] | None = None, *, blob_store: str | None = None,
+    own_data: bool = False,
+) -> Cluster:
     redis = Redis(tmp_path / "redis")
     redis.start()
     data = tmp_path / "shared"
-    settings = fake_settings(fp, data)
-    extra = env or {}
-    if extra:
+    settings = fake_settings(fp, data, blob_store=blob_store)
+    extra = dict(env or {})
+    if "ARCHIVER_QUEUE_TIME_LIMIT" in extra:
         settings = replace(settings, queue_time_limit=float(extra["ARCHIVER_QUEUE_TIME_LIMIT"]),
                            queue_visibility_timeout=float(extra["ARCHIVER_QUEUE_VISIBILITY"]))
-    cluster = Cluster(redis, data, settings, fp, tmp_path, extra)
+    if blob_store:
+        extra["ARCHIVER_BLOB_STORE"] = blob_store
+    cluster = Cluster(redis, data, settings, fp, tmp_path, extra, own_data=own_data)
     for i in range(WORKERS):
         cluster.start_worker(f"w{i}@test")
     return cluster
@@ -184,6 +211,45 @@ def short_cluster(fake_platform: FakePlatform, tmp_path: Path, chromium_home: Pa
     finally:
         c.stop()
         c.redis.stop()
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    with s3_server() as server:
+        yield server
+
+
+@dataclass
+class S3Cluster:
+    cluster: Cluster
+    s3: S3Server
+    relay: Relay
+    """Between the workers and the S3 server: it can go down."""
+    prefix: str
+
+    def objects(self, under: str = "") -> dict[str, int]:
+        return self.s3.objects(f"{self.prefix}/{under}")
+
+
+@pytest.fixture
+def s3_cluster(
+    fake_platform: FakePlatform, tmp_path: Path, chromium_home: Path, monkeypatch: pytest.MonkeyPatch, s3: S3Server
+) -> Iterator[S3Cluster]:
+    """Workers with data directories of their own, their files in S3 (through a relay that can
+    go down); the dispatcher and writer reach S3 directly. Short limits, as for the kills."""
+    monkeypatch.setenv("HOME", str(chromium_home))
+    for name, value in s3.env().items():
+        monkeypatch.setenv(name, value)
+    prefix = f"{tmp_path.name}/blobs"
+    relay = Relay(tuple(s3.endpoint.removeprefix("http://").split(":")))  # type: ignore[arg-type]
+    env = {**SHORT, **s3.env(relay.endpoint)}
+    c = start_cluster(fake_platform, tmp_path, env, blob_store=f"s3://{BUCKET}/{prefix}", own_data=True)
+    try:
+        yield S3Cluster(c, s3, relay, prefix)
+    finally:
+        c.stop()
+        c.redis.stop()
+        relay.close()
 
 
 # --------------------------------------------------------------------------- what an archive holds
@@ -230,9 +296,13 @@ def assert_same(local: dict[str, Any], queued: dict[str, Any]) -> None:
 
 
 def assert_verified(settings: Settings) -> None:
+    """``verify`` clean (every file hashed from its store, none unreferenced, none missing);
+    every file recorded, none pending; and, in the data directory, every row's file intact."""
     report = archiver.verify(settings)
     assert report.ok, [p.line() for p in report.problems]
-    assert_files_intact(settings)
+    assert not any("not recorded yet" in n for n in report.notes), report.notes
+    if settings.blob_store is None:
+        assert_files_intact(settings)
 
 
 def captures_per_post(settings: Settings) -> Counter[tuple[str, str]]:
@@ -279,6 +349,9 @@ def test_archive_and_sweep_by_workers_write_what_a_local_run_writes(
     assert status.waiting == 0 and status.results_waiting == 0 and status.failed == 0
     assert sum(w.done for w in status.workers) == len(targets)
     assert len([w for w in status.workers if w.online]) == WORKERS
+    # Each worker that took a task keeps its browser for the next ones.
+    kept = cluster.browsers()
+    assert kept, "no worker kept its browser after its tasks"
 
     # The world moves on: a post deleted, one edited, the article updated with a new embed.
     fake_world.posts[S.JULIACA_HOSPITAL_ID].status = "deleted"
@@ -294,6 +367,8 @@ def test_archive_and_sweep_by_workers_write_what_a_local_run_writes(
         swept.articles_checked, swept.posts_checked, swept.recaptured)
     assert_same(snapshot(local), snapshot(cluster.settings))
     assert_verified(cluster.settings)
+    assert all(running(pid, started) for pid, started in kept.items()), "a worker's browser did not last its tasks"
+    assert not cluster.keys_noted(), "notes of finished tasks left in the store"
 
 
 def test_a_result_delivered_twice_is_written_once(settings: Settings, tmp_path: Path) -> None:
@@ -336,13 +411,10 @@ def assert_each_once(settings: Settings, urls: list[str]) -> None:
     db.close()
 
 
-def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(
-    short_cluster: Cluster, fake_platform: FakePlatform, fake_world: World, request: pytest.FixtureRequest
-) -> None:
-    c = short_cluster
-    urls = direct_posts(fake_world, fake_platform, 4)
+def held_card(c: Cluster, fake_platform: FakePlatform, fake_world: World, urls: list[str], gate: str) -> tuple[InThread, str, str]:
+    """Archive ``urls`` through the queue, the first post's card held at ``gate``; returns the
+    run, the held post's id and the worker rendering it, once it is."""
     held = urls[0].rsplit("/", 1)[1]
-    gate = f"card-{request.node.name}-{time.monotonic_ns()}"
     fake_world.faults[("platform.twitter.com", f"id={held}")] = [f"gate:{gate}"]
     run = InThread(lambda progress: archiver.archive(urls, c.settings, queue=c.url, progress=progress))
 
@@ -352,11 +424,21 @@ def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(
                 return w.name
         return None
 
-    wait_for(lambda: run.done or holder() is not None and any(
-        f"id={held}" in r["url"] for r in fake_platform.requests_to("platform.twitter.com")), "a worker rendering the held card")
+    wait_for(lambda: run.done or (holder() is not None and any(
+        f"id={held}" in r["url"] for r in fake_platform.requests_to("platform.twitter.com"))), "a worker rendering the held card")
     assert not run.done, run.join()
     name = holder()
     assert name is not None
+    return run, held, name
+
+
+def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(
+    short_cluster: Cluster, fake_platform: FakePlatform, fake_world: World, request: pytest.FixtureRequest
+) -> None:
+    c = short_cluster
+    urls = direct_posts(fake_world, fake_platform, 4)
+    gate = f"card-{request.node.name}-{time.monotonic_ns()}"
+    run, _, name = held_card(c, fake_platform, fake_world, urls, gate)
     c.kill_worker(name)  # mid-render: its task is neither done nor acknowledged
     fake_platform.open_gate(gate)
     summary = run.join()
@@ -412,6 +494,90 @@ def test_a_broker_restart_loses_nothing_and_duplicates_nothing(
     c.redis.start()
     summary = run.join()
     assert summary.ok, (summary.errors, c.logs())
+    assert_each_once(c.settings, urls)
+    assert queue_results(c.settings) == len(urls)
+    assert_verified(c.settings)
+
+
+def test_a_pool_process_killed_mid_task_gives_its_task_back_at_once(
+    cluster: Cluster, fake_platform: FakePlatform, fake_world: World, request: pytest.FixtureRequest
+) -> None:
+    # The default visibility timeout (720 s): only the worker's own notice of its dead pool
+    # process can bring the task back within the test's patience.
+    c = cluster
+    urls = direct_posts(fake_world, fake_platform, 3)
+    gate = f"card-{request.node.name}-{time.monotonic_ns()}"
+    run, _, name = held_card(c, fake_platform, fake_world, urls, gate)
+    worker = c.workers[name]
+    c.kill_pool_process(name)
+    fake_platform.open_gate(gate)
+    summary = run.join()
+    assert summary.ok, (summary.errors, c.logs())
+    assert worker.poll() is None, "the worker died with its pool process"
+    assert summary.posts_captured == len(urls)
+    assert_each_once(c.settings, urls)
+    assert queue_results(c.settings) == len(urls)
+    assert_verified(c.settings)
+
+
+def test_a_worker_killed_mid_task_leaves_no_file_without_its_row_in_s3(
+    s3_cluster: S3Cluster, fake_platform: FakePlatform, fake_world: World, request: pytest.FixtureRequest
+) -> None:
+    """Workers with data directories of their own, files in S3: the killed attempt's uploads,
+    which its second attempt does not make again (the post changed meanwhile), are recorded
+    by the writer from the attempt's notes in the store."""
+    c, s3c = s3_cluster.cluster, s3_cluster
+    urls = direct_posts(fake_world, fake_platform, 3)
+    gate = f"card-{request.node.name}-{time.monotonic_ns()}"
+    run, held, name = held_card(c, fake_platform, fake_world, urls, gate)
+    # Before its card, the attempt stored the post's answer: noted in the store first, then uploaded.
+    noted: set[str] = set()
+    for key in s3c.objects("journals/"):
+        noted |= {b["path"].removeprefix("blobs/") for b in json.loads(s3c.s3.read(key))["blobs"]}
+    uploaded = {k.removeprefix(f"{s3c.prefix}/") for k in s3c.objects() if "/journals/" not in k}
+    assert noted & uploaded, (noted, uploaded)
+    c.kill_worker(name)
+    # The post is edited before the task comes back: its second attempt stores other answers.
+    fake_world.posts[int(held)].text = "Edited while the first attempt lay dead."
+    fake_platform.open_gate(gate)
+    summary = run.join()
+    assert summary.ok, (summary.errors, c.logs())
+    assert summary.posts_captured == len(urls)
+    assert_each_once(c.settings, urls)
+    assert queue_results(c.settings) == len(urls)
+    db = open_archive(c.settings)
+    recorded = {str(r[0]).removeprefix("blobs/") for r in db.execute("SELECT path FROM blobs")}
+    db.close()
+    stored = {k.removeprefix(f"{s3c.prefix}/") for k in s3c.objects() if "/journals/" not in k}
+    assert stored - recorded == set(), "files in the store that no row names"
+    assert noted & uploaded <= recorded
+    assert_verified(c.settings)
+
+
+def test_the_store_down_during_a_queued_run_puts_tasks_back_then_does_them(
+    s3_cluster: S3Cluster, fake_platform: FakePlatform, fake_world: World
+) -> None:
+    c, s3c = s3_cluster.cluster, s3_cluster
+    urls = direct_posts(fake_world, fake_platform, 2)
+    s3c.relay.go_down()
+    run = InThread(lambda progress: archiver.archive(urls, c.settings, queue=c.url, progress=progress))
+
+    def last_errors() -> list[str]:
+        return [w.last_error for w in archiver.queue(c.settings, c.url).workers if w.retried and w.last_error]
+
+    wait_for(lambda: run.done or bool(last_errors()), "a task put back for a retry")
+    assert not run.done, run.join()
+    error = last_errors()[0]
+    # One line, naming the item and the store.
+    assert "\n" not in error and "Traceback" not in error, error
+    assert any(error.startswith(url) for url in urls), error
+    assert f"blob store s3://{BUCKET}/{s3c.prefix}" in error, error
+    lines = archiver.queue(c.settings, c.url).lines()
+    assert any(line.strip() == f"last error: {error}" for line in lines), lines
+    s3c.relay.come_back()
+    summary = run.join()
+    assert summary.ok, (summary.errors, c.logs())
+    assert summary.posts_captured == len(urls)
     assert_each_once(c.settings, urls)
     assert queue_results(c.settings) == len(urls)
     assert_verified(c.settings)

@@ -24,6 +24,8 @@ class WorkerStatus:
     done: int = 0
     failed: int = 0
     retried: int = 0
+    last_error: str | None = None
+    """The last task it failed or put back for a retry, with why, in one line."""
     online: bool = False
     """Whether it answered just now."""
 
@@ -65,6 +67,8 @@ class QueueStatus:
             out.append(f"{w.name} ({state}): {len(w.running)} running, {w.done} done, {w.failed} failed, "
                        f"{w.retried} retried")
             out += [f"  {task}" for task in w.running]
+            if w.last_error:
+                out.append(f"  last error: {w.last_error}")
         return out
 
     def as_dict(self) -> dict[str, object]:
@@ -99,6 +103,8 @@ def queue_status(settings: Settings, broker: str) -> QueueStatus:
     for name, values in counters.items():
         w = workers.setdefault(name, WorkerStatus(name))
         w.done, w.failed, w.retried = (int(values.get(k.encode(), 0)) for k in ("done", "failed", "retried"))
+        last = values.get(b"last_error")
+        w.last_error = last.decode(errors="replace") if last else None
     app = engine.make_app(broker, settings)
     active = app.control.inspect(timeout=1.0).active() or {}
     now = time.time()

@@ -5,9 +5,15 @@ same settings a local run has — proxy, CA bundle, browser, guard, caps, endpoi
 its own command line and environment. A task is captured exactly as a local run captures
 it (``pipeline.Session``, a sweep's ``_Sweep`` for post checks), against a ``Recorder``
 instead of the database: a worker never opens archive.db. Its files go to the blob store
-(``worker_blobs``), complete and durable before the result that names them is sent
-(``seal_blobs``); the result goes to the results queue, and only then is the task
+(``worker_blobs``), each noted there first (``journals``), complete and durable before
+the result that names them is sent (``seal_blobs``); the result goes to the results queue, and only then is the task
 acknowledged.
+
+Each pool process keeps, for its life, what a local run shares among all its articles
+(``WorkerProcess``): an event loop, the browser (launched at its first task, launched again
+if it dies and after ``BROWSER_TASKS`` tasks, closed when the process ends) and the article
+readers. Each task still renders in a browser context of its own, and has its own HTTP
+client, blob store and recorder.
 """
 
 from __future__ import annotations
@@ -17,17 +23,23 @@ import os
 import random
 import socket
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..config import Settings
 from ..errors import ArchiverError, StoreError
 from ..plumbing.blobs import BlobStore
 from . import engine
+from .journals import TaskJournal
 from .recorder import KEEP_COMPLETE, KEEP_RUN, KEEP_SAME, Recorder
 from .wire import Job, Result
 
 if TYPE_CHECKING:
     from celery import Celery
+
+    from ..pipeline import Kept
+
+T = TypeVar("T")
 
 MAX_RETRIES = 5
 """Retries of a task whose files could not be stored (the shared store away), with backoff."""
@@ -36,29 +48,26 @@ MAX_RETRIES = 5
 # --------------------------------------------------------------------------- the blob store
 
 
-def worker_blobs(settings: Settings) -> BlobStore:
-    """The blob store a worker writes: every blob a task makes goes through this one object.
-
-    Files go to the storage ``settings.blob_store`` names (``archiver.plumbing.blobstores``:
-    a shared directory or S3-compatible storage), else to the data directory, which must then
-    be shared with the writer. Each file placed is noted in a journal under the worker's data
-    directory: when that is the writer's (shared), the writer records the files of a task
-    that died before sending its result. A worker reads no database: a file is found by its
-    key alone."""
+def worker_blobs(settings: Settings, task: str, worker: str) -> tuple[BlobStore, TaskJournal]:
+    """The blob store one attempt at a task writes: every blob it makes goes through this
+    one object, to the storage ``settings.blob_store`` names (``archiver.plumbing.blobstores``:
+    a shared directory or S3-compatible storage), else to the data directory, which must
+    then be shared with the writer. Each file is noted first in the storage itself
+    (``journals``): the writer settles the files of an attempt that died before sending its
+    result. A worker reads no database: a file is found by its key alone."""
     from ..plumbing.blobstores import open_storage
 
-    return BlobStore(settings.data_dir, storage=open_storage(settings))
+    storage = open_storage(settings)
+    journal = TaskJournal(storage, task, worker)
+    return BlobStore(settings.data_dir, storage=storage, journaled=False, notes=journal), journal
 
 
 def seal_blobs(blobs: BlobStore) -> None:
-    """Make every file the task stored complete and durable, before any result names it.
-
-    The journal of the files it placed is left for the writer: a file no written result
-    ends up naming (the task died before sending it) is recorded or removed there."""
+    """Make every file the task stored complete and durable, before any result names it."""
     try:
         blobs.sync()
     finally:
-        blobs.close(settled=False)
+        blobs.close(settled=True)
 
 
 # --------------------------------------------------------------------------- one task
@@ -69,32 +78,101 @@ def worker_settings(settings: Settings) -> Settings:
     return replace(settings, extract_deadline=min(settings.extract_deadline, settings.queue_time_limit / 2))
 
 
-def run_job(settings: Settings, job: Job, worker: str) -> Result:
-    """Do one task; returns its result (files already complete in the blob store)."""
-    blobs = worker_blobs(settings)
+BROWSER_TASKS = 100
+"""Tasks a pool process's browser serves before it is launched again: Chromium's memory
+grows with what it rendered (caches, renderer processes), and a fresh one bounds it."""
+
+
+class WorkerProcess:
+    """What a worker's pool process keeps across its tasks: an event loop, and on it the
+    browser and the article readers (``pipeline.Kept``). ``close()`` when the process ends."""
+
+    def __init__(self, settings: Settings) -> None:
+        from ..pipeline import Kept
+        from ..steps.reader import reader_pool
+        from ..steps.render import BrowserHost
+
+        self.loop = asyncio.new_event_loop()
+        self.kept = Kept(BrowserHost(settings, max_uses=BROWSER_TASKS), reader_pool(settings))
+
+    def run(self, job: Awaitable[T]) -> T:
+        asyncio.set_event_loop(self.loop)
+        return self.loop.run_until_complete(job)
+
+    def close(self) -> None:
+        try:
+            self.run(self._close())
+        finally:
+            try:
+                self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+                self.loop.run_until_complete(self.loop.shutdown_default_executor())
+            finally:
+                asyncio.set_event_loop(None)
+                self.loop.close()
+
+    async def _close(self) -> None:
+        try:
+            await self.kept.readers.close()
+        finally:
+            await self.kept.browser.close()
+
+
+_process: WorkerProcess | None = None
+"""This pool process's, made at its first task (after the fork: a loop and a browser are not
+to be shared with the parent)."""
+
+
+def this_process(settings: Settings) -> WorkerProcess:
+    global _process
+    if _process is None:
+        _process = WorkerProcess(settings)
+    return _process
+
+
+def end_process() -> None:
+    """Close this process's browser and readers (the pool process is ending)."""
+    global _process
+    process, _process = _process, None
+    if process is not None:
+        process.close()
+
+
+def run_job(settings: Settings, job: Job, worker: str, process: WorkerProcess | None = None) -> Result:
+    """Do one task; returns its result (files already complete in the blob store).
+    ``process``: the browser and readers to use (a worker's), else the task starts its own."""
+    blobs, journal = worker_blobs(settings, job.task, worker)
+    kept = process.kept if process is not None else None
     try:
-        outcome = asyncio.run(_run(settings, blobs, job))
-    finally:
-        seal_blobs(blobs)
-    recorder, summary = outcome
-    return Result(job.task, job.run, worker, recorder.ops, recorder.exchanges, summary)
+        try:
+            job_done = _run(settings, blobs, job, kept)
+            recorder, summary = process.run(job_done) if process is not None else asyncio.run(job_done)
+        finally:
+            seal_blobs(blobs)
+    except StoreError:
+        raise  # retried: this attempt's notes stay for the writer
+    except ArchiverError as e:
+        result = failed_result(job, worker, str(e))
+    else:
+        result = Result(job.task, job.run, worker, recorder.ops, recorder.exchanges, summary)
+    result.journal, result.noted = journal.for_result()
+    return result
 
 
-async def _run(settings: Settings, blobs: BlobStore, job: Job) -> tuple[Recorder, dict[str, Any]]:
+async def _run(settings: Settings, blobs: BlobStore, job: Job, kept: Kept | None) -> tuple[Recorder, dict[str, Any]]:
     progress: list[list[str]] = []
 
     def note(item: str, what: str) -> None:
         progress.append([item, what])
 
     if job.kind == "target":
-        return await _target(settings, blobs, job, note, progress)
+        return await _target(settings, blobs, job, note, progress, kept)
     if job.kind == "checks":
-        return await _checks(settings, blobs, job, note, progress)
+        return await _checks(settings, blobs, job, note, progress, kept)
     raise ValueError(f"unknown task kind {job.kind!r}")
 
 
 async def _target(
-    settings: Settings, blobs: BlobStore, job: Job, note: Any, progress: list[list[str]]
+    settings: Settings, blobs: BlobStore, job: Job, note: Any, progress: list[list[str]], kept: Kept | None
 ) -> tuple[Recorder, dict[str, Any]]:
     from ..pipeline import Session
     from ..platforms import post_ref
@@ -103,7 +181,7 @@ async def _target(
     recorder = Recorder(blobs, job.answers, KEEP_RUN if job.recapture else KEEP_COMPLETE)
     session = Session(
         settings, recorder, job.run.command, recapture=job.recapture, progress=note,
-        page_policy=job.page_policy, page_embeds=job.page_embeds, run_id=0,
+        page_policy=job.page_policy, page_embeds=job.page_embeds, run_id=0, kept=kept,
     )
     timed_out = False
     async with session:
@@ -127,14 +205,14 @@ async def _target(
 
 
 async def _checks(
-    settings: Settings, blobs: BlobStore, job: Job, note: Any, progress: list[list[str]]
+    settings: Settings, blobs: BlobStore, job: Job, note: Any, progress: list[list[str]], kept: Kept | None
 ) -> tuple[Recorder, dict[str, Any]]:
     from ..sweeper import check_posts
 
     recorder = Recorder(blobs, job.answers, KEEP_SAME)
     max_time = min(job.max_time, settings.queue_time_limit) if job.max_time is not None else settings.queue_time_limit
     report = await check_posts(settings, recorder, job.posts, concurrency=job.concurrency, max_time=max_time,
-                               progress=note)
+                               progress=note, kept=kept)
     outcome: dict[str, Any] = {
         "posts_checked": report.posts_checked, "recaptured": report.recaptured, "left_due": report.left_due,
         "statuses": report.statuses, "errors": report.errors, "progress": progress,
@@ -153,14 +231,20 @@ def failed_result(job: Job, worker: str, error: str) -> Result:
 def register(app: Celery, settings: Settings) -> None:
     """Register the capture task on ``app``, doing its work with ``settings``."""
     from celery import Task
+    from celery.signals import worker_process_shutdown
 
     settings = worker_settings(settings)
+    # The pool process's browser is closed as it ends (a SIGTERM'd worker's children, a
+    # recycled child); a process killed outright takes its driver and browser with it.
+    worker_process_shutdown.connect(lambda **_: end_process(), weak=False)
     broker = str(app.conf.broker_url)
 
-    def count(worker: str, field: str) -> None:
+    def count(worker: str, field: str, error: str | None = None) -> None:
         try:
             client = engine.redis_client(broker)
             client.hincrby(engine.WORKER_STATS_KEY + worker, field, 1)
+            if error is not None:
+                client.hset(engine.WORKER_STATS_KEY + worker, "last_error", error)
         except Exception:  # noqa: BLE001 - a counter is not worth failing a task for
             pass
 
@@ -169,8 +253,9 @@ def register(app: Celery, settings: Settings) -> None:
             # Retries spent, the hard time limit, a bug: the run still hears of the task.
             job = Job.from_json(kwargs["job"])
             worker = str(self.request.hostname or _hostname())
-            engine.publish(app, engine.results_queue(), failed_result(job, worker, f"{type(exc).__name__}: {exc}").as_json())
-            count(worker, "failed")
+            failed = failed_result(job, worker, f"{type(exc).__name__}: {exc}")
+            engine.publish(app, engine.results_queue(), failed.as_json())
+            count(worker, "failed", failed.outcome["errors"][0])
 
     @app.task(bind=True, base=CaptureTask, name=engine.TASK_NAME, acks_late=True, reject_on_worker_lost=True,
               max_retries=MAX_RETRIES)
@@ -178,16 +263,17 @@ def register(app: Celery, settings: Settings) -> None:
         parsed = Job.from_json(job)
         worker = str(self.request.hostname or _hostname())
         try:
-            result = run_job(settings, parsed, worker)
+            result = run_job(settings, parsed, worker, this_process(settings))
         except StoreError as e:
-            # The blob store (a shared mount) failing: try again later, elsewhere perhaps.
-            count(worker, "retried")
+            # The blob store failing (unreachable, a shared mount gone): try again later,
+            # elsewhere perhaps. What this attempt placed is in its notes, for the writer.
             delay = min(300.0, 5.0 * 2 ** self.request.retries) * random.uniform(0.5, 1.0)
+            count(worker, "retried", f"{parsed.target or 'posts to check'}: {e} (retried in {delay:.0f} s)")
             raise self.retry(exc=e, countdown=delay) from e
         except ArchiverError as e:
             result = failed_result(parsed, worker, str(e))
         engine.publish(app, engine.results_queue(), result.as_json())
-        count(worker, "failed" if result.failed else "done")
+        count(worker, "failed" if result.failed else "done", result.outcome["errors"][0] if result.failed else None)
 
 
 def _hostname() -> str:

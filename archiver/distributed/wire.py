@@ -199,6 +199,10 @@ class Result:
     """Counts (``articles``, ``posts_captured``…), ``statuses``, ``errors``, ``found`` posts, ``progress`` lines."""
     failed: str | None = None
     """Set when the task itself failed (its retries spent, its time limit): nothing to write but that."""
+    journal: list[str] = field(default_factory=list)
+    """The names of the notes this attempt left in the blob store (``journals``), for the writer to remove."""
+    noted: list[Json] = field(default_factory=list)
+    """Every file this attempt placed (or tried to), named by a row or not: the writer settles them."""
 
     def as_json(self) -> Json:
         out = asdict(self)
@@ -217,4 +221,6 @@ class Result:
             exchanges=list(data.get("exchanges") or []),
             outcome=dict(data.get("outcome") or {}),
             failed=data.get("failed"),
+            journal=[str(n) for n in data.get("journal") or []],
+            noted=list(data.get("noted") or []),
         )

@@ -10,9 +10,12 @@ and are written). A result that cannot be written even alone (malformed, or a bu
 moved to the ``archiver.results.failed`` queue and named in the report; an archive that
 cannot be written (a full disk) ends the writer with that error, its batch unacknowledged.
 
-Between batches it settles the files of tasks that died before their result was sent
-(``Store.settle_abandoned``: each journal a dead worker left), and ends the runs whose
-tasks are all written.
+Each attempt at a task notes its files in the blob store before placing them
+(``journals``): the writer settles the notes of each result's attempt once the result is
+written, and between batches those of attempts that died before sending one (a worker
+killed mid-task), recording or removing every file they list, whatever the store. Only
+the holder of ``writer.lock`` settles. Between batches it also ends the runs whose tasks
+are all written.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from ..errors import ArchiverError, BrokerError, LockHeld, StoreError
 from ..steps.store import Store
 from . import engine
 from .ingest import finish_runs, write_batch
+from .journals import settle_left, settle_results
 from .wire import Result
 
 BATCH = 200
@@ -146,6 +150,8 @@ class Writer:
             if got is None:
                 break  # idle long enough
             last_result = got
+        # Before leaving: the notes of attempts whose task is now written (a dead worker's).
+        self._settle(lambda: settle_left(self.store, engine.visibility_timeout(self.settings)))
         self.report.rows = _rows(self.store) - rows_before
         self.report.seconds = time.monotonic() - started
         return self.report
@@ -199,6 +205,9 @@ class Writer:
                 except Exception as e:  # noqa: BLE001 - one result's fault, reported and set aside
                     self._reject(conn, result.as_json(), message, f"{type(e).__name__}: {e}")
                     results = [(r, m) for r, m in results if m is not message]
+        # Each attempt's notes in the blob store: settled now that its result is written
+        # (or found written before), then acknowledged.
+        self._settle(lambda: settle_results(self.store, [r for r, _ in results]))
         for _, message in results:
             message.ack()
         self.report.written += len(written)
@@ -219,7 +228,17 @@ class Writer:
         if now - self._last_settle >= SETTLE_EVERY:
             self._last_settle = now
             self.store.settle_abandoned()
+            over_after = engine.visibility_timeout(self.settings)
+            self._settle(lambda: settle_left(self.store, over_after))
         self.report.runs_finished += finish_runs(self.store, self.progress)
+
+    def _settle(self, work: Callable[[], object]) -> None:
+        """Settling files can wait (their notes stay, settled at a later pass): a store that
+        does not answer now is a warning, not the end of the writer."""
+        try:
+            work()
+        except StoreError as e:
+            self.progress("", f"warning: files of dead tasks not settled yet: {e}")
 
 
 def ingest(

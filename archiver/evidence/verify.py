@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Settings
-from ..plumbing.blobs import journaled_paths
+from ..plumbing.blobs import journaled_paths, noted_in_store
 from ..plumbing.blobstores import BlobStorage, hash_stream, reading
 from ..plumbing.db import open_db
 from ..errors import StoreError
@@ -185,12 +185,13 @@ def _check_files(
     on_start: Callable[[int], None] | None,
     on_advance: Callable[[int], None] | None,
 ) -> None:
-    # Walk first, journals second, the table third: a run notes a file in its journal,
+    # Walk first, journals second (the local ones, and a queue worker's notes in the store),
+    # the table third: a run notes a file in its journal,
     # places it, then writes its row (or settles it: records or removes it, then drops the
     # journal). A file the walk saw is in a journal read after, or its row (or its absence)
     # is visible after that; a file added after the walk is simply not seen.
     on_disk = _walk_blobs(storage, report)
-    noted = journaled_paths(data_dir)
+    noted = journaled_paths(data_dir) | noted_in_store(storage)
     blobs = conn.execute("SELECT sha256, path, bytes FROM blobs ORDER BY path").fetchall()
     listed = {b["path"] for b in blobs}
     for c in conn.execute(

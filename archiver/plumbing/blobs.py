@@ -30,6 +30,11 @@ any case when the next store opens and finds a journal nobody holds, each noted 
 is settled (``Store``): recorded in ``blobs`` if no row names its hash, removed if a row
 names another file of the same hash. ``verify`` counts a noted file as pending, not
 as unreferenced.
+
+A process with no database (a queue worker) keeps no local journal: its ``Notes`` put
+each note in the blob storage itself (``journals/`` beside the files), where the one
+catalogue writer finds and settles them (``archiver.distributed.journals``); ``verify``
+counts the files they list as pending too.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from .blobstores import BlobStorage, DirectoryStorage, Readable
 from .storage_errors import store_error
@@ -146,6 +152,35 @@ def read_journal(path: Path) -> list[Blob]:
     return blobs
 
 
+def read_note(data: bytes) -> list[Blob]:
+    """The files a note in a blob store lists (``archiver.distributed.journals``); ValueError
+    when it is not one."""
+    body = json.loads(data)
+    if not isinstance(body, dict) or not isinstance(body.get("blobs"), list):
+        raise ValueError("not a note")
+    blobs = []
+    for item in body["blobs"]:
+        sha256, relative, size, mime = item["sha256"], item["path"], item["bytes"], item.get("mime")
+        if not (isinstance(sha256, str) and isinstance(relative, str) and is_blob_path(relative, sha256)):
+            raise ValueError(f"not a blob: {item!r}")
+        if not isinstance(size, int) or not (mime is None or isinstance(mime, str)):
+            raise ValueError(f"not a blob: {item!r}")
+        blobs.append(Blob(sha256=sha256, path=relative, bytes=size, mime=mime))
+    return blobs
+
+
+def noted_in_store(storage: BlobStorage) -> set[str]:
+    """Every file a note in the blob store lists (placed by a queue worker, perhaps not yet
+    recorded: ``verify`` counts these as pending)."""
+    found: set[str] = set()
+    for name, _ in storage.notes():
+        try:
+            found.update(b.path for b in read_note(storage.read_note(name)))
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            continue
+    return found
+
+
 def journal_dir(data_dir: Path) -> Path:
     return data_dir / "journals"
 
@@ -168,6 +203,15 @@ class Abandoned:
     path: Path
     fd: int
     blobs: list[Blob]
+
+
+class Notes(Protocol):
+    """Where a store without a local journal notes the files it is about to place (a queue
+    worker's: notes in the blob store itself, ``archiver.distributed.journals``)."""
+
+    def add(self, blobs: list[Blob]) -> None:
+        """Note ``blobs`` durably; return only once the note is stored."""
+        ...
 
 
 class BlobWriter:
@@ -225,17 +269,20 @@ class BlobWriter:
 
 class BlobStore:
     def __init__(
-        self, data_dir: Path, lookup: Lookup | None = None, *, storage: BlobStorage | None = None, journaled: bool = True
+        self, data_dir: Path, lookup: Lookup | None = None, *, storage: BlobStorage | None = None, journaled: bool = True,
+        notes: Notes | None = None,
     ) -> None:
         """``lookup``: where the database records a hash's file (a ``Store`` gives one), so
         the same bytes under another content type are found under their first name.
         ``storage``: where the files go (default ``<data_dir>/blobs``). ``journaled``: note
-        placed files for ``Store`` to settle (a process with no database does not)."""
+        placed files for ``Store`` to settle (a process with no database does not).
+        ``notes``: note them there instead of in a local journal (a queue worker)."""
         self.data_dir = data_dir
         self.storage: BlobStorage = storage if storage is not None else DirectoryStorage(data_dir / "blobs", shared=False)
         self.root = self.storage.staging.parent
         self.tmp_dir = self.storage.staging
         self._journaled = journaled
+        self._notes = notes
         self.storage.prepare()
         self._lookup = lookup
         self._journal: Journal | None = None
@@ -402,6 +449,9 @@ class BlobStore:
     # settling -------------------------------------------------------------------------
     def _note(self, blobs: list[Blob]) -> None:
         """Note files about to be placed in this process's journal."""
+        if self._notes is not None:
+            self._notes.add(blobs)
+            return
         if not self._journaled:
             return
         with self._journal_lock:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -50,9 +51,12 @@ from .storage_errors import store_error
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from .blobs import Blob, BlobStore
+    from .blobs import Blob, BlobStore, Notes
 
 STORE_ENV = "ARCHIVER_BLOB_STORE"
+NOTES = "journals"
+"""Where notes are, under a storage's root: not a blob directory (those are two hex digits)."""
+_NOTE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
 CHUNK = 1024 * 1024
 STALE_SECONDS = 3600.0
 """A temporary file or cache older than this was left by a process that died."""
@@ -125,6 +129,22 @@ class BlobStorage(Protocol):
         """Temporary files left in the storage itself (name, age in seconds)."""
         ...
 
+    # Notes: small objects under ``journals/`` beside the files (not files: ``walk`` skips
+    # them), where a process with no database notes what it is about to place.
+    def put_note(self, name: str, data: bytes) -> None:
+        """Store the note ``name``, whole and durable, before returning."""
+        ...
+
+    def notes(self) -> list[tuple[str, float]]:
+        """Every note: its name and age in seconds."""
+        ...
+
+    def read_note(self, name: str) -> bytes:
+        """A note's bytes (``FileNotFoundError`` when it is gone)."""
+        ...
+
+    def remove_notes(self, names: Iterable[str]) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -133,6 +153,12 @@ def rest_of(key: str) -> str:
     if not key.startswith("blobs/") or ".." in key.split("/"):
         raise StoreError(f"not a blob key: {key}")
     return key[len("blobs/") :]
+
+
+def check_note_name(name: str) -> str:
+    if not _NOTE_NAME.match(name) or name.startswith("."):
+        raise StoreError(f"not a note name: {name!r}")
+    return name
 
 
 def hash_stream(source: Readable) -> tuple[str, int]:
@@ -159,6 +185,7 @@ class DirectoryStorage:
         self.url = root.absolute().as_uri() if shared else str(root)
         # Same file system as the files: a finished temporary file is linked into place.
         self.staging = root / "tmp"
+        self.notes_dir = root / NOTES
         self.legacy_layout = True
 
     def file(self, key: str) -> Path:
@@ -246,7 +273,7 @@ class DirectoryStorage:
     def walk(self) -> Iterator[StoredObject]:
         for dirpath, dirnames, filenames in os.walk(self.root):
             here = Path(dirpath)
-            if here == self.staging:
+            if here in (self.staging, self.notes_dir):
                 dirnames[:] = []
                 continue
             rel = here.relative_to(self.root).as_posix()
@@ -267,6 +294,67 @@ class DirectoryStorage:
                 continue
             found.append((f"blobs/tmp/{leftover.name}", age))
         return found
+
+    def put_note(self, name: str, data: bytes) -> None:
+        from .blobs import _fsync_path
+
+        final = self.notes_dir / check_note_name(name)
+        tmp = self.notes_dir / f".tmp-{secrets.token_hex(8)}"
+        try:
+            if not self.notes_dir.is_dir():
+                self.notes_dir.mkdir(exist_ok=True)
+                _fsync_path(self.root)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
+            # Whole or not there: a reader never sees half a note.
+            os.rename(tmp, final)
+            _fsync_path(self.notes_dir)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise store_error(e, final) from e
+
+    def notes(self) -> list[tuple[str, float]]:
+        found = []
+        now = time.time()
+        try:
+            entries = list(os.scandir(self.notes_dir))
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            if entry.name.startswith("."):
+                try:  # a note's temporary file, left by a process killed while writing it
+                    if now - entry.stat().st_mtime > STALE_SECONDS:
+                        os.unlink(entry.path)
+                except OSError:
+                    pass
+                continue
+            try:
+                found.append((entry.name, now - entry.stat().st_mtime))
+            except FileNotFoundError:
+                continue
+        return sorted(found)
+
+    def read_note(self, name: str) -> bytes:
+        return (self.notes_dir / check_note_name(name)).read_bytes()
+
+    def remove_notes(self, names: Iterable[str]) -> None:
+        from .blobs import _fsync_path
+
+        removed = False
+        for name in names:
+            try:
+                (self.notes_dir / check_note_name(name)).unlink()
+                removed = True
+            except FileNotFoundError:
+                pass
+        if removed:
+            _fsync_path(self.notes_dir)
 
     def close(self) -> None:
         pass
@@ -442,12 +530,61 @@ class S3Storage:
         try:
             for batch in obstore.list(self.client(), chunk_size=1000):
                 for meta in batch:
+                    if str(meta["path"]).startswith(NOTES + "/"):
+                        continue  # notes, not files
                     yield StoredObject("blobs/" + str(meta["path"]), int(meta["size"]))
         except (BaseError, OSError) as e:
             raise self._error(e, "blobs/", "list") from None
 
     def stale_temporaries(self) -> list[tuple[str, float]]:
         return []  # nothing is staged in the bucket: an object is there whole or not at all
+
+    def _notes_call(self, doing: str, name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        from obstore.exceptions import BaseError
+
+        try:
+            return fn(self.client(), *args, **kwargs)
+        except FileNotFoundError:
+            raise
+        except (BaseError, OSError) as e:
+            raise BlobStoreUnreachable(f"blob store {self.url}: cannot {doing} {name} ({_reason(e)})") from None
+
+    def put_note(self, name: str, data: bytes) -> None:
+        import obstore
+
+        key = f"{NOTES}/{check_note_name(name)}"
+        self._notes_call("write", key, obstore.put, key, data)  # an object appears whole, or not at all
+
+    def notes(self) -> list[tuple[str, float]]:
+        import obstore
+
+        from obstore.exceptions import BaseError
+
+        found = []
+        now = time.time()
+        try:
+            for batch in obstore.list(self.client(), prefix=NOTES, chunk_size=1000):
+                for meta in batch:
+                    name = str(meta["path"])[len(NOTES) + 1 :]
+                    found.append((name, max(0.0, now - meta["last_modified"].timestamp())))
+        except (BaseError, OSError) as e:
+            raise BlobStoreUnreachable(f"blob store {self.url}: cannot list {NOTES}/ ({_reason(e)})") from None
+        return sorted(found)
+
+    def read_note(self, name: str) -> bytes:
+        import obstore
+
+        key = f"{NOTES}/{check_note_name(name)}"
+        return bytes(self._notes_call("read", key, obstore.get, key).bytes())
+
+    def remove_notes(self, names: Iterable[str]) -> None:
+        import obstore
+
+        keys = [f"{NOTES}/{check_note_name(n)}" for n in names]
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            if chunk:
+                self._notes_call("remove", chunk[0], obstore.delete, chunk)
 
     def close(self) -> None:
         shutil.rmtree(self._cache, ignore_errors=True)
@@ -560,16 +697,18 @@ def read_bytes(storage: BlobStorage, key: str) -> bytes:
         source.close()
 
 
-def worker_blobs(settings: Settings) -> BlobStore:
+def worker_blobs(settings: Settings, notes: Notes | None = None) -> BlobStore:
     """A ``BlobStore`` for a process with no database (a capture worker): it writes blobs to
     the shared storage and hands their references (``Blob``: sha256, path, bytes, mime) to
     whoever records them. Each ``put`` or ``commit`` returns once its blob is complete in
     the storage (call ``sync()`` after deferred puts). A worker killed between its upload
-    and the recording leaves a file no row names, which the retried task finds there (not
-    uploaded twice) and records; ``close()`` when done."""
+    and the recording leaves a file no row names: a retry making the same bytes finds it
+    there (not uploaded twice), and ``notes`` (a queue worker's:
+    ``archiver.distributed.journals``) notes every file first, for the writer to settle
+    whatever the retry makes; ``close()`` when done."""
     from .blobs import BlobStore
 
-    return BlobStore(settings.data_dir, storage=open_storage(settings), journaled=False)
+    return BlobStore(settings.data_dir, storage=open_storage(settings), journaled=False, notes=notes)
 
 
 def blob_ref(blob: Blob) -> dict[str, object]:
