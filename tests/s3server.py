@@ -45,6 +45,13 @@ class S3Server:
     def read(self, key: str) -> bytes:
         return bytes(self.client.get_object(Bucket=BUCKET, Key=key)["Body"].read())  # type: ignore[attr-defined]
 
+    def read_if_there(self, key: str) -> bytes | None:
+        """The object, or None when it is gone (removed since it was listed)."""
+        try:
+            return self.read(key)
+        except self.client.exceptions.NoSuchKey:  # type: ignore[attr-defined]
+            return None
+
     def unfinished_uploads(self) -> list[str]:
         answer = self.client.list_multipart_uploads(Bucket=BUCKET)  # type: ignore[attr-defined]
         return [u["Key"] for u in answer.get("Uploads", [])]

@@ -124,18 +124,39 @@ PUBLISH_RETRY = {"max_retries": None, "interval_start": 0.5, "interval_step": 1.
 
 
 def publish(app: Celery, queue: Queue, body: dict[str, Any]) -> None:
-    """Put ``body`` (JSON) on ``queue``, durably, retrying while the broker is away."""
-    with app.producer_or_acquire() as producer:
-        producer.publish(
-            body,
-            exchange="",
-            routing_key=queue.name,
-            declare=[queue],
-            serializer="json",
-            delivery_mode=2,
-            retry=True,
-            retry_policy=PUBLISH_RETRY,
-        )
+    """Put ``body`` (JSON) on ``queue``, durably, retrying while the broker is away.
+
+    kombu's pooled producers can outlive their connection: after a broker restart a pooled
+    Redis channel may be left with no connection and fail with an ``AttributeError`` of its
+    own (celery/kombu#83, #659) instead of reconnecting. Such a publish is not given up: the
+    pool is dropped and the message sent again on a fresh connection, with the same retries.
+    """
+    try:
+        with app.producer_or_acquire() as producer:
+            _publish(producer, queue, body)
+    except (AttributeError, OSError, *_broker_errors()):
+        app.pool.force_close_all()
+        with app.connection_for_write() as connection:
+            _publish(connection.Producer(), queue, body)
+
+
+def _publish(producer: Any, queue: Queue, body: dict[str, Any]) -> None:
+    producer.publish(
+        body,
+        exchange="",
+        routing_key=queue.name,
+        declare=[queue],
+        serializer="json",
+        delivery_mode=2,
+        retry=True,
+        retry_policy=PUBLISH_RETRY,
+    )
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError
+
+    return (OperationalError,)
 
 
 def redis_client(broker: str) -> Any:
