@@ -598,3 +598,39 @@ def test_queue_status_and_a_bad_url_are_one_line_errors(settings: Settings) -> N
     result = CliRunner().invoke(cli, ["--data", str(settings.data_dir), "archive", "--queue", "http://example.org", S.JULIACA_URL])
     assert result.exit_code == 1 and "a Redis URL" in result.output, result.output
 
+
+
+def test_results_published_across_a_broker_restart_all_arrive(tmp_path: Path) -> None:
+    """One process publishes before and after Redis is killed and started again (a worker
+    sending results across a broker restart): every message arrives, and the process's
+    pools stay usable after a stale pooled channel was dropped (celery/kombu#83)."""
+    from kombu import Queue
+
+    from archiver.distributed import engine
+
+    redis = Redis(tmp_path / "redis")
+    redis.start()
+    try:
+        app = engine.make_app(redis.url, Settings(data_dir=tmp_path / "data"))
+        queue = Queue("archiver.test-results")
+        engine.publish(app, queue, {"n": 1})
+        redis.kill()
+        redis.start()
+        # What a broker restart can leave in the pool (the run that found this failed with
+        # "task failed: AttributeError: 'NoneType' object has no attribute 'client'"):
+        # a pooled producer whose channel lost its connection.
+        with app.producer_or_acquire() as producer:
+            producer.channel.connection = None
+        for n in (2, 3):
+            engine.publish(app, queue, {"n": n})
+        got = []
+        with app.connection_for_write() as connection:
+            simple = connection.SimpleQueue(queue.name)
+            try:
+                for _ in range(3):
+                    got.append(simple.get(timeout=10).payload["n"])
+            finally:
+                simple.close()
+        assert sorted(got) == [1, 2, 3]
+    finally:
+        redis.stop()

@@ -129,13 +129,13 @@ def publish(app: Celery, queue: Queue, body: dict[str, Any]) -> None:
     kombu's pooled producers can outlive their connection: after a broker restart a pooled
     Redis channel may be left with no connection and fail with an ``AttributeError`` of its
     own (celery/kombu#83, #659) instead of reconnecting. Such a publish is not given up: the
-    pool is dropped and the message sent again on a fresh connection, with the same retries.
+    message is sent again on a fresh connection of its own (not from the pool), with the same
+    retries.
     """
     try:
         with app.producer_or_acquire() as producer:
             _publish(producer, queue, body)
-    except (AttributeError, OSError, *_broker_errors()):
-        app.pool.force_close_all()
+    except Exception:  # noqa: BLE001 - any failure of a pooled producer: try a fresh connection
         with app.connection_for_write() as connection:
             _publish(connection.Producer(), queue, body)
 
@@ -151,12 +151,6 @@ def _publish(producer: Any, queue: Queue, body: dict[str, Any]) -> None:
         retry=True,
         retry_policy=PUBLISH_RETRY,
     )
-
-
-def _broker_errors() -> tuple[type[BaseException], ...]:
-    from kombu.exceptions import OperationalError
-
-    return (OperationalError,)
 
 
 def redis_client(broker: str) -> Any:
