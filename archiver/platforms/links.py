@@ -11,6 +11,8 @@ by the generic finder instead (:func:`archiver.steps.find.redirect_target`).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 # (host, or a suffix after a dot) → path prefixes of its click-tracking links
@@ -45,4 +47,17 @@ def click_tracker(url: str) -> bool:
     return False
 
 
-__all__ = ["click_tracker"]
+def links_in_text(text: str, pattern: re.Pattern[str], markers: Iterable[str] = ()) -> Iterator[str]:
+    """The URLs ``pattern`` finds in plain text, in order, made absolute (``//host/…`` and a
+    bare ``host/…`` as https). Nothing when ``markers`` are given and the text, lower-cased,
+    holds none of them: a cheap test before the pattern runs over a long page."""
+    if markers:
+        low = text.lower()
+        if not any(marker in low for marker in markers):
+            return
+    for m in pattern.finditer(text):
+        link = m.group(0)
+        yield "https:" + link if link.startswith("//") else (link if "://" in link else "https://" + link)
+
+
+__all__ = ["click_tracker", "links_in_text"]

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
 
+from ..links import links_in_text
 from ..base import AMP, BLOCKQUOTE, IFRAME, POST_LINK, SHORT_LINK, FoundEmbed
 from ..walk import absolute, document_base, parse, text_of, walk
 
@@ -119,16 +120,8 @@ def _embed(link: str | None, form: str, embed_text: str | None = None) -> FoundE
 
 def find_in_text(text: str) -> list[FoundEmbed]:
     """Post URLs and share links written in plain text, in order."""
-    if not any(marker in text.lower() for marker in _MARKERS):
-        return []
-    found = []
-    for m in URL_IN_TEXT.finditer(text):
-        link = m.group(0)
-        link = "https:" + link if link.startswith("//") else (link if "://" in link else "https://" + link)
-        embed = _embed(link, POST_LINK)
-        if embed is not None:
-            found.append(embed)
-    return found
+    embeds = (_embed(link, POST_LINK) for link in links_in_text(text, URL_IN_TEXT, _MARKERS))
+    return [e for e in embeds if e is not None]
 
 
 def _blockquote(node: LexborNode, base: str) -> list[FoundEmbed]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborNode
 
 from ..base import IFRAME, POST_LINK, SCRIPT_WIDGET, FoundEmbed
+from ..links import links_in_text
 from ..walk import SKIP_TAGS, absolute, document_base, parse, walk
 from . import ids
 
@@ -27,14 +28,8 @@ _SKIP = SKIP_TAGS - {"script"}
 
 def find_in_text(text: str) -> list[FoundEmbed]:
     """Post URLs written in plain text, in order."""
-    low = text.lower()
-    if not any(marker in low for marker in _MARKERS):
-        return []
     found: list[FoundEmbed] = []
-    for m in ids.URL_IN_TEXT.finditer(text):
-        link = m.group(0)
-        if "://" not in link:
-            link = "https://" + link
+    for link in links_in_text(text, ids.URL_IN_TEXT, _MARKERS):
         native_id = ids.post_id(link)
         if native_id is not None:
             found.append(FoundEmbed(ids.NAME, link, POST_LINK, native_id))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborNode
 
 from ..base import BLOCKQUOTE, IFRAME, POST_LINK, FoundEmbed
+from ..links import links_in_text
 from ..walk import absolute, document_base, parse, text_of, walk
 from . import ids
 
@@ -24,12 +25,8 @@ _MARKERS = ("threads.net", "threads.com", "text-post-media", "data-text-post-per
 
 def find_in_text(text: str) -> list[FoundEmbed]:
     """Post URLs written in plain text, in order."""
-    low = text.lower()
-    if "threads.net/" not in low and "threads.com/" not in low:
-        return []
     found: list[FoundEmbed] = []
-    for m in ids.URL_IN_TEXT.finditer(text):
-        link = m.group(0) if "://" in m.group(0) else "https://" + m.group(0)
+    for link in links_in_text(text, ids.URL_IN_TEXT, ("threads.net/", "threads.com/")):
         native_id = ids.post_id(link)
         if native_id is not None:
             found.append(FoundEmbed(ids.NAME, link, IFRAME if ids.is_embed_page(link) else POST_LINK, native_id))
